@@ -1,0 +1,36 @@
+// One interface for every kind of check (Seesaw's healthcheck/ shape): a Checker gets
+// where to look, how to look and a signal that says "stop now", and always resolves.
+import type { CheckSpec, Family, Protocol } from "../config/types.js";
+
+/** Where a check goes. Addresses are numeric, without brackets. */
+export interface CheckTarget {
+  /** The real's address. */
+  address: string;
+  family: Family;
+  /** The port to check (already resolved: checkport, else the real's port, else the service default). */
+  port: number;
+  /** The real's own port as configured (0 when none): passed to external commands. */
+  realPort: number;
+  /** The virtual service this real belongs to, for external commands and SIP/DNS transport. */
+  virtual: {
+    protocol: Protocol;
+    /** Absent for firewall-mark virtuals. */
+    address?: string;
+    port: number;
+    fwmark?: number;
+  };
+}
+
+export interface CheckResult {
+  ok: boolean;
+  /** Short and honest: "connect ECONNREFUSED", "timeout after 3000 ms", "HTTP 503", "receive /OK/ not matched". */
+  reason: string;
+  latencyMs: number;
+}
+
+/**
+ * Resolves, never rejects. Must stop (closing sockets, killing children) when `signal`
+ * aborts, and read a bounded number of bytes. The caller aborts `signal` at the
+ * spec's timeout; a checker may also enforce its own timeout from `spec`.
+ */
+export type Checker = (target: CheckTarget, spec: CheckSpec, signal: AbortSignal) => Promise<CheckResult>;

@@ -1,0 +1,25 @@
+import type { Table } from "./model.js";
+import type { Op, OpFailure } from "./ops.js";
+
+export interface Applied {
+  /** The table as read back after the write: the truth, whatever the write claimed. */
+  table: Table;
+  /** Ops that did not take effect (per the re-read, or per the backend's own errors). */
+  failed: OpFailure[];
+  /** Processes spawned for this batch (ipvsadm, nft): the cost the design keeps at O(1). */
+  execs: number;
+}
+
+/** Where a table lives: the kernel through ipvsadm, nftables, or memory. */
+export interface Backend {
+  readonly name: string;
+  /** The whole current table. */
+  read(): Promise<Table>;
+  /** Apply one batch, in order, then verify by reading back. Never throws for refused ops; throws BackendError when it cannot run at all. */
+  apply(ops: Op[]): Promise<Applied>;
+}
+
+/** The backend itself is unusable (no IPVS in the kernel, binary missing, permission denied). */
+export class BackendError extends Error {
+  override readonly name = "BackendError";
+}
