@@ -1,0 +1,135 @@
+// ldirectord's command line, plus ldirector's own commands and options:
+//   ldirector [-d] [--foreground] [--backend B] [--ipvsadm PATH] [--json] [configfile] COMMAND
+//   ldirector -t [configfile]          (same as `check`)
+//   ldirector -v | --version | -h | --help
+// Options come before the config file and the command, as with ldirectord's
+// Getopt (require_order); `--` ends them.
+
+export const lifecycleCommands = [
+  "start",
+  "stop",
+  "restart",
+  "try-restart",
+  "reload",
+  "force-reload",
+  "status",
+] as const;
+export const ownCommands = ["check", "probe", "demo"] as const;
+export type Command = (typeof lifecycleCommands)[number] | (typeof ownCommands)[number] | "version" | "help";
+
+export type BackendName = "ipvsadm" | "nftables" | "memory";
+
+export interface Args {
+  command: Command;
+  /** As given on the command line; undefined = the default search. */
+  configFile?: string;
+  /** -d: foreground, readable logs. */
+  debug: boolean;
+  /** --foreground: stay attached (systemd, supervisors) with JSON logs. */
+  foreground: boolean;
+  backend?: BackendName;
+  ipvsadm?: string;
+  json: boolean;
+  /** demo: run one failover cycle and exit (for tests and CI). */
+  once: boolean;
+}
+
+/** A command line ldirector cannot act on; exit status 255 like ldirectord's pod2usage(-1). */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+const commands = new Set<string>([...lifecycleCommands, ...ownCommands]);
+
+export function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { command: "help", debug: false, foreground: false, json: false, once: false };
+  let i = 0;
+  let testConfig = false;
+  const value = (name: string): string => {
+    const v = argv[++i];
+    if (v === undefined) throw new UsageError(`${name} needs a value`);
+    return v;
+  };
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--") {
+      i++;
+      break;
+    }
+    if (!a.startsWith("-") || a === "-") break;
+    const [name, inline] = a.startsWith("--") && a.includes("=") ? a.split(/=(.*)/s, 2) : [a, undefined];
+    const take = (n: string) => (inline !== undefined ? inline : value(n));
+    switch (name) {
+      case "-d":
+      case "--debug":
+        args.debug = true;
+        break;
+      case "--foreground":
+        args.foreground = true;
+        break;
+      case "--json":
+        args.json = true;
+        break;
+      case "--once":
+        args.once = true;
+        break;
+      case "-t":
+        testConfig = true;
+        break;
+      case "-v":
+      case "--version":
+        return { ...args, command: "version" };
+      case "-h":
+      case "-?":
+      case "--help":
+        return { ...args, command: "help" };
+      case "--backend": {
+        const b = take("--backend");
+        if (b !== "ipvsadm" && b !== "nftables" && b !== "memory") {
+          throw new UsageError(`--backend must be ipvsadm, nftables or memory, not "${b}"`);
+        }
+        args.backend = b;
+        break;
+      }
+      case "--ipvsadm":
+        args.ipvsadm = take("--ipvsadm");
+        break;
+      default:
+        throw new UsageError(`unknown option ${a}`);
+    }
+  }
+  const rest = argv.slice(i);
+  if (testConfig) {
+    if (rest.length > 1) throw new UsageError("-t takes at most a config file");
+    return { ...args, command: "check", configFile: rest[0] };
+  }
+  if (rest.length === 0) throw new UsageError("no command given");
+  if (rest.length > 2) throw new UsageError(`too many arguments: ${rest.join(" ")}`);
+  const command = rest[rest.length - 1]!;
+  if (!commands.has(command)) throw new UsageError(`unknown command "${command}"`);
+  args.command = command as Command;
+  if (rest.length === 2) args.configFile = rest[0];
+  return args;
+}
+
+export const usage = `Usage: ldirector [options] [configfile] command
+
+Commands (as ldirectord):
+  start | stop | restart | try-restart | reload | force-reload | status
+Commands of ldirector:
+  check      validate the config file and print what it means (also: -t [configfile])
+  probe      run every check in the config file once and print the results
+  demo       run the built-in demo: local reals, the memory backend, a failover
+
+Options:
+  -d, --debug        stay in the foreground, readable logs
+  --foreground       stay in the foreground, JSON logs (systemd, supervisors)
+  --backend B        ipvsadm (default), nftables or memory
+  --ipvsadm PATH     the ipvsadm binary (default /sbin/ipvsadm, then /usr/sbin/ipvsadm)
+  --json             machine-readable output for check, probe and status
+  --once             demo: one failover cycle, then exit
+  -v, --version      print the version
+  -h, --help         print this help
+
+Config file: as given, else /etc/ldirector/ldirectord.cf, then /etc/ha.d/ldirectord.cf.
+`;
