@@ -14,5 +14,5 @@ export function receiveRegex(receive: string): RegExp | undefined {
 export function receiveMatches(receive: string, text: string): boolean {
   if (receive === "") return true;
   const re = receiveRegex(receive);
-  return re !== undefined && re.test(text);
+  return re?.test(text) === true;
 }
