@@ -1,0 +1,44 @@
+// checktype=external: run checkcommand with ldirectord's four arguments; exit 0 = up.
+import { bracketed } from "./lib/address.js";
+import { splitCommand } from "./lib/argv.js";
+import { deadline } from "./lib/deadline.js";
+import { firstLine, runProcess } from "./lib/process.js";
+import { down, timeoutReason, up } from "./lib/result.js";
+import type { Checker, CheckTarget } from "./types.js";
+
+/**
+ * `<vip-or-fwmark> <vport> <rip> <rport>` as ldirectord's check_external passes them:
+ * IPv6 addresses with brackets, 0 for a fwmark virtual's port and for a real without one.
+ */
+export function externalArgs(target: CheckTarget): string[] {
+  const v = target.virtual;
+  const virtual = v.address !== undefined ? bracketed(v.address) : String(v.fwmark ?? 0);
+  const virtualPort = v.address !== undefined ? v.port : 0;
+  return [virtual, String(virtualPort), bracketed(target.address), String(target.realPort)];
+}
+
+export const externalChecker: Checker = async (target, spec, signal) => {
+  const startedAt = performance.now();
+  const ms = spec.checkTimeoutMs;
+  const command = splitCommand(spec.command);
+  if (command.length === 0) return down("no checkcommand", startedAt);
+
+  const limit = deadline(signal, ms);
+  try {
+    const outcome = await runProcess([...command, ...externalArgs(target)], limit.signal);
+    switch (outcome.kind) {
+      case "spawn-error":
+        return down(`spawn ${outcome.code}: ${command[0]}`, startedAt);
+      case "aborted":
+        return down(timeoutReason(ms), startedAt);
+      case "exit": {
+        const said = firstLine(outcome.output);
+        const status = outcome.signal !== null ? `killed by ${outcome.signal}` : `exit ${outcome.code}`;
+        const reason = said === "" ? status : `${status}: ${said}`;
+        return outcome.code === 0 ? up(reason, startedAt) : down(reason, startedAt);
+      }
+    }
+  } finally {
+    limit.dispose();
+  }
+};
