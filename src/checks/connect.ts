@@ -1,7 +1,7 @@
 // checktype=connect: a TCP connect to the check port within checktimeout, then close.
 import { connect } from "node:net";
-import { deadline } from "./lib/deadline.js";
 import { down, timeoutReason, up } from "./lib/result.js";
+import { timeLimit } from "./lib/time-limit.js";
 import { pingChecker } from "./ping.js";
 import type { Checker, CheckResult } from "./types.js";
 
@@ -12,7 +12,7 @@ export const connectChecker: Checker = async (target, spec, signal) => {
 
   const startedAt = performance.now();
   const ms = spec.checkTimeoutMs;
-  const limit = deadline(signal, ms);
+  const limit = timeLimit(signal, ms);
   try {
     return await new Promise<CheckResult>((resolve) => {
       if (limit.signal.aborted) {

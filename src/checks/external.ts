@@ -1,9 +1,9 @@
 // checktype=external: run checkcommand with ldirectord's four arguments; exit 0 = up.
 import { bracketed } from "./lib/address.js";
 import { splitCommand } from "./lib/argv.js";
-import { deadline } from "./lib/deadline.js";
 import { firstLine, runProcess } from "./lib/process.js";
 import { down, timeoutReason, up } from "./lib/result.js";
+import { timeLimit } from "./lib/time-limit.js";
 import type { Checker, CheckTarget } from "./types.js";
 
 /**
@@ -23,7 +23,7 @@ export const externalChecker: Checker = async (target, spec, signal) => {
   const command = splitCommand(spec.command);
   if (command.length === 0) return down("no checkcommand", startedAt);
 
-  const limit = deadline(signal, ms);
+  const limit = timeLimit(signal, ms);
   try {
     const outcome = await runProcess([...command, ...externalArgs(target)], limit.signal);
     switch (outcome.kind) {

@@ -2,9 +2,9 @@
 // "icmp", up to checkcount attempts of checktimeout each; the system ping binary does the
 // same without raw sockets in this process.
 
-import { deadline } from "./lib/deadline.js";
 import { firstLine, runProcess } from "./lib/process.js";
 import { down, timeoutReason, up } from "./lib/result.js";
+import { timeLimit } from "./lib/time-limit.js";
 import type { Checker } from "./types.js";
 
 export const pingChecker: Checker = async (target, spec, signal) => {
@@ -19,7 +19,7 @@ export const pingChecker: Checker = async (target, spec, signal) => {
   let last = "";
   for (let attempt = 1; attempt <= attempts; attempt++) {
     if (signal.aborted) return down(timeoutReason(ms), startedAt);
-    const attemptDeadline = deadline(signal, ms);
+    const attemptDeadline = timeLimit(signal, ms);
     let outcome: Awaited<ReturnType<typeof runProcess>>;
     try {
       outcome = await runProcess(argv, attemptDeadline.signal);

@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectChecker } from "../../src/checks/connect.js";
 import { close, listen, never, spec, target } from "./core/fixtures.js";
+import { createNetns, type TestNetns } from "./core/netns.js";
 
 describe("connectChecker", () => {
   let server: Server;
@@ -44,6 +45,24 @@ describe("connectChecker", () => {
     await close(closed);
     const r = await connectChecker(target(freePort), spec({ type: "connect" }), never());
     expect(r).toMatchObject({ ok: false, reason: "connect ECONNREFUSED" });
+  });
+
+  it("is down with a timeout reason on its own checktimeout when the peer is silent", async () => {
+    // A SYN to an address on a link where no one answers ARP: the connect never completes.
+    let ns: TestNetns | undefined;
+    try {
+      ns = createNetns();
+      const started = performance.now();
+      const r = await connectChecker(
+        target(80, { address: ns.silent }),
+        spec({ type: "connect", checkTimeoutMs: 500 }),
+        never(),
+      );
+      expect(r).toMatchObject({ ok: false, reason: "timeout after 500 ms" });
+      expect(performance.now() - started).toBeLessThan(500 + 5000);
+    } finally {
+      ns?.remove();
+    }
   });
 
   it("is down with a timeout reason when the runner aborts", async () => {
