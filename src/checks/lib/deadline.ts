@@ -1,28 +1,75 @@
-// A negotiate check has its own deadline (negotiatetimeout) on top of the caller's
-// signal, so a checker called without a watchdog still ends and still says why.
-import { timeoutReason } from "./result.js";
+// The negotiate checks that drive a client library (SQL, LDAP) or a hand-made client
+// (DNS, RADIUS) share one shape: start some I/O, and stop it for good when the check's
+// own timeout passes or the caller aborts. ldirectord's SQL checks had no timeout at all
+// and a hung database froze the whole daemon; here every such check ends on time and
+// releases what it opened, whatever the library is still waiting for.
+import type { CheckResult } from "../types.js";
+import { down, timeoutReason } from "./result.js";
 
-export interface Deadline {
-  /** Aborts when the caller aborts or `ms` has passed, whichever comes first. */
+export interface DeadlineScope {
+  /** Aborts when the deadline passes or the caller aborts. */
   signal: AbortSignal;
-  /** "timeout after N ms": the reason to give when `signal` has aborted. */
-  reason: string;
-  /** Clears the timer and the listener on the caller's signal. Call in `finally`. */
-  dispose(): void;
+  /** Registers a release (destroy a socket, end a client); all run once when the check ends. */
+  defer(release: () => void): void;
 }
 
-export function deadline(outer: AbortSignal, ms: number): Deadline {
-  const controller = new AbortController();
-  const abort = () => controller.abort();
-  const timer = setTimeout(abort, Math.max(0, ms));
-  if (outer.aborted) abort();
-  else outer.addEventListener("abort", abort, { once: true });
-  return {
-    signal: controller.signal,
-    reason: timeoutReason(ms),
-    dispose() {
-      clearTimeout(timer);
-      outer.removeEventListener("abort", abort);
-    },
-  };
+/**
+ * Runs `work` until it resolves, `timeoutMs` passes or `signal` aborts, whichever is first.
+ * A timeout or abort gives "timeout after N ms"; a thrown error gives down with its message.
+ * Never rejects; late results and late errors of `work` are dropped.
+ */
+export async function withDeadline(
+  timeoutMs: number,
+  signal: AbortSignal,
+  startedAt: number,
+  work: (scope: DeadlineScope) => Promise<CheckResult>,
+  describeError: (err: unknown) => string,
+): Promise<CheckResult> {
+  const stop = new AbortController();
+  const releases: (() => void)[] = [];
+  const scope: DeadlineScope = { signal: stop.signal, defer: (release) => releases.push(release) };
+  const timedOut = () => down(timeoutReason(timeoutMs), startedAt);
+  if (signal.aborted) return timedOut();
+
+  let onStop: () => void = () => {};
+  const stopped = new Promise<CheckResult>((resolve) => {
+    onStop = () => resolve(timedOut());
+    stop.signal.addEventListener("abort", onStop, { once: true });
+  });
+  const abortFromCaller = () => stop.abort();
+  signal.addEventListener("abort", abortFromCaller, { once: true });
+  const timer =
+    Number.isFinite(timeoutMs) && timeoutMs > 0 ? setTimeout(() => stop.abort(), timeoutMs) : undefined;
+
+  const worked = (async () => work(scope))().catch((err: unknown) => down(describeError(err), startedAt));
+  try {
+    return await Promise.race([worked, stopped]);
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener("abort", abortFromCaller);
+    stop.signal.removeEventListener("abort", onStop);
+    // Tell `work` it is over (so its own loops stop), then free what it opened.
+    if (!stop.signal.aborted) stop.abort();
+    for (const release of releases) {
+      try {
+        release();
+      } catch {
+        // Releasing is best effort: the resource is being thrown away anyway.
+      }
+    }
+  }
+}
+
+/** "prefix: CODE message", on one line and short, for a library error of unknown shape. */
+export function errorReason(prefix: string, err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown } | null | undefined;
+  const message = typeof e?.message === "string" && e.message !== "" ? e.message : String(err);
+  const code = typeof e?.code === "string" && !message.includes(e.code) ? `${e.code} ` : "";
+  const text = `${prefix}: ${code}${message}`.replace(/\s+/g, " ").trim();
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}
+
+/** The request without the one leading "/" that ldirectord prepends to every request. */
+export function stripLeadingSlash(request: string): string {
+  return request.startsWith("/") ? request.slice(1) : request;
 }
