@@ -54,7 +54,7 @@ export async function startMariaDb(): Promise<MariaDbPeer> {
       ...peer,
       process: started,
       async stop() {
-        await started.stop();
+        await started.stop("SIGTERM");
         removeTempDir(dir);
       },
     };

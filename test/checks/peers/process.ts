@@ -77,12 +77,20 @@ export class PeerProcess {
     if (this.pid > 0) process.kill(-this.pid, sig);
   }
 
-  /** Kills the whole group and waits for the main process to be gone. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the server: first `graceful` to the main process (so it can remove its shared
+   * memory and files), then SIGKILL to the whole group if it is not gone within `graceMs`.
+   */
+  async stop(graceful?: NodeJS.Signals, graceMs = 5000): Promise<void> {
     if (this.pid <= 0 || this.exited) return;
     const gone = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
     try {
       process.kill(-this.pid, "SIGCONT");
+      if (graceful) {
+        process.kill(this.pid, graceful);
+        const timer = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), graceMs).unref());
+        if ((await Promise.race([gone, timer])) !== "late") return;
+      }
       process.kill(-this.pid, "SIGKILL");
     } catch {
       return;
@@ -101,7 +109,12 @@ export async function waitUntil(
   const until = Date.now() + timeoutMs;
   for (;;) {
     if (peer?.exited) throw new Error(`${what} exited early:\n${peer.output}`);
-    if (await Promise.resolve().then(ready).catch(() => false)) return;
+    if (
+      await Promise.resolve()
+        .then(ready)
+        .catch(() => false)
+    )
+      return;
     if (Date.now() > until)
       throw new Error(`${what} not ready after ${timeoutMs} ms:\n${peer?.output ?? ""}`);
     await new Promise((r) => setTimeout(r, 100));
