@@ -18,7 +18,7 @@ interface Seen {
   url: string;
   host: string | undefined;
   port: number;
-  servername?: string | false;
+  servername?: string | false | null;
 }
 
 const hasIpv6Loopback = execFileSync("ip", ["-6", "addr", "show", "lo"], { encoding: "utf8" }).includes(
