@@ -1,0 +1,132 @@
+// A real OpenLDAP slapd (mdb backend, dc=example,dc=com) on 127.0.0.1, serving ldap://
+// and ldaps:// with a fresh self-signed certificate, for the ldap/ldaps checker.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { freePort, makeTempDir, PeerProcess, removeTempDir, run, tcpAccepts, waitUntil } from "./process.js";
+
+export interface SlapdPeer {
+  ldapPort: number;
+  ldapsPort: number;
+  suffix: string;
+  /** A person who can bind with a password. */
+  userDn: string;
+  userPassword: string;
+  /** The self-signed certificate (PEM) ldaps presents: a CA file for tlsverify=yes. */
+  certFile: string;
+  /** Another self-signed certificate that did not sign the server's. */
+  otherCaFile: string;
+  process: PeerProcess;
+  stop(): Promise<void>;
+}
+
+function selfSigned(dir: string, name: string): { cert: string; key: string } {
+  const cert = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
+  run("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=127.0.0.1",
+    "-addext",
+    "subjectAltName=IP:127.0.0.1",
+    "-keyout",
+    key,
+    "-out",
+    cert,
+  ]);
+  return { cert, key };
+}
+
+export async function startSlapd(): Promise<SlapdPeer> {
+  const dir = makeTempDir("slapd");
+  let proc: PeerProcess | undefined;
+  try {
+    const suffix = "dc=example,dc=com";
+    const userDn = `uid=checker,ou=people,${suffix}`;
+    const userPassword = "s3cret-pw";
+    const server = selfSigned(dir, "server");
+    const other = selfSigned(dir, "other");
+    mkdirSync(join(dir, "db"));
+    const conf = join(dir, "slapd.conf");
+    writeFileSync(
+      conf,
+      [
+        "include /etc/ldap/schema/core.schema",
+        "include /etc/ldap/schema/cosine.schema",
+        "include /etc/ldap/schema/inetorgperson.schema",
+        "modulepath /usr/lib/ldap",
+        "moduleload back_mdb",
+        `pidfile ${join(dir, "slapd.pid")}`,
+        `TLSCertificateFile ${server.cert}`,
+        `TLSCertificateKeyFile ${server.key}`,
+        "database mdb",
+        "maxsize 10485760",
+        `suffix "${suffix}"`,
+        `rootdn "cn=admin,${suffix}"`,
+        "rootpw admin-pw",
+        `directory ${join(dir, "db")}`,
+        "access to * by * read",
+        "",
+      ].join("\n"),
+    );
+    const ldif = join(dir, "base.ldif");
+    writeFileSync(
+      ldif,
+      [
+        `dn: ${suffix}`,
+        "objectClass: dcObject",
+        "objectClass: organization",
+        "dc: example",
+        "o: Example",
+        "",
+        `dn: ou=people,${suffix}`,
+        "objectClass: organizationalUnit",
+        "ou: people",
+        "",
+        `dn: ${userDn}`,
+        "objectClass: inetOrgPerson",
+        "uid: checker",
+        "cn: Health Checker",
+        "sn: Checker",
+        `userPassword: ${userPassword}`,
+        "",
+      ].join("\n"),
+    );
+    run("slapadd", ["-f", conf, "-l", ldif]);
+    const ldapPort = await freePort();
+    const ldapsPort = await freePort();
+    proc = new PeerProcess("slapd", [
+      "-f",
+      conf,
+      "-h",
+      `ldap://127.0.0.1:${ldapPort}/ ldaps://127.0.0.1:${ldapsPort}/`,
+      "-d",
+      "0",
+    ]);
+    await waitUntil("slapd", async () => (await tcpAccepts(ldapPort)) && (await tcpAccepts(ldapsPort)), proc);
+    const started = proc;
+    return {
+      ldapPort,
+      ldapsPort,
+      suffix,
+      userDn,
+      userPassword,
+      certFile: server.cert,
+      otherCaFile: other.cert,
+      process: started,
+      async stop() {
+        await started.stop("SIGTERM");
+        removeTempDir(dir);
+      },
+    };
+  } catch (err) {
+    await proc?.stop();
+    removeTempDir(dir);
+    throw err;
+  }
+}
