@@ -122,7 +122,7 @@ export async function readVirtual(
     block.service ??
     (address.kind === "fwmark" ? "none" : ((SERVICE_BY_PORT.get(port) ?? "none") as Service));
   if (
-    block.service === undefined &&
+    !lines.has("service") &&
     service === "oracle" &&
     (block.type === "negotiate" || block.type === "combined")
   ) {
