@@ -16,6 +16,8 @@
 //   like a real configured at weight 0, it still keeps the fallback out.
 // - A quiesced dest has no thresholds (ldirectord's `-e … -w 0` passes no -x/-y),
 //   unless it is already at weight 0 with the same method, which ldirectord leaves alone.
+// - Addresses are written in the kernel's spelling (IPv6 compressed, lower case), so a
+//   table read back compares equal to the plan.
 // - The default persistence netmask (/32, /128) is written as no netmask: ipvsadm -S
 //   prints none for it, and writing it would look like a change on every pass.
 
@@ -29,6 +31,7 @@ import {
   serviceKey,
   type Table,
 } from "../ipvs/model.js";
+import { canonicalAddress } from "../ipvs/normalize.js";
 import type { ServiceSpec } from "../ipvs/ops.js";
 import { realId } from "./ids.js";
 
@@ -83,7 +86,7 @@ export function serviceSpecOf(v: VirtualService): ServiceSpec {
     ops: v.protocol === "udp" && v.ops,
   };
   if (isFwmark) spec.fwmark = v.fwmark;
-  else spec.address = v.address;
+  else if (v.address !== undefined) spec.address = canonicalAddress(v.address);
   if (v.persistent !== undefined) {
     spec.persistence = v.persistent;
     if (v.netmask !== undefined && v.netmask !== DEFAULT_NETMASK[v.family]) spec.netmask = v.netmask;
@@ -107,7 +110,7 @@ export function destPort(v: VirtualService, forward: Forward, port: number): num
 
 /** The dest key a real occupies in its virtual's service. */
 export function realDestKey(v: VirtualService, r: Pick<RealServer, "address" | "port" | "forward">): string {
-  return destKey({ address: r.address, port: destPort(v, r.forward, r.port) });
+  return destKey({ address: canonicalAddress(r.address), port: destPort(v, r.forward, r.port) });
 }
 
 /** The dest key of the virtual's fallback, or undefined when it has none or a real sits on the same dest. */
@@ -178,7 +181,7 @@ function realSlot(
     return {
       kind: "up",
       dest: {
-        address: r.address,
+        address: canonicalAddress(r.address),
         port,
         forward,
         weight: upWeight(r, input.overrides?.get(realId(v, r))),
@@ -193,7 +196,7 @@ function realSlot(
   return {
     kind: "quiesced",
     dest: {
-      address: r.address,
+      address: canonicalAddress(r.address),
       port,
       forward,
       weight: 0,
@@ -205,7 +208,7 @@ function realSlot(
 
 function fallbackDest(v: VirtualService, fb: FallbackServer): Dest {
   return {
-    address: fb.address,
+    address: canonicalAddress(fb.address),
     port: destPort(v, fb.forward, fb.port),
     forward: forwardMethod(fb.forward),
     weight: 1,

@@ -142,6 +142,16 @@ describe("services: one per virtual, as ldirectord's -A", () => {
   });
 });
 
+describe("addresses in the kernel's spelling", () => {
+  it("writes IPv6 addresses compressed and lower case, and adopts what the kernel shows", () => {
+    const v = virtual("tcp", "2001:DB8:0:0::1", 80, { reals: [real("2001:DB8:0::2", 80, "masq", 3)] });
+    const t = run({ config: config([v]), health: healthOf(v, "up") });
+    expect(t.services[0]?.address).toBe("2001:db8::1");
+    expect(dests(t)).toEqual([dest("2001:db8::2", 80, "masq", 3)]);
+    expect(run({ config: config([v]), actual: t })).toEqual(t);
+  });
+});
+
 describe("dests: forwarding methods and ports", () => {
   it("translates gate, masq and ipip", () => {
     expect(forwardMethod("gate")).toBe("route");
