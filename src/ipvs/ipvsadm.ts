@@ -1,0 +1,252 @@
+// The kernel's table through ipvsadm. A batch costs one exec: `ipvsadm -R` reads the op
+// lines and, in the same process, the read-back (`-S -n` and `-L -n --thresholds`, since -S
+// leaves thresholds out). -R is not atomic: a kernel refusal prints and goes on, a usage
+// error stops the batch where it is. So each op line is followed by a marker line that
+// ipvsadm rejects harmlessly ("--ldirector-mark-N: unknown option", no kernel call), which
+// tells exactly which op printed which error, and where a stopped batch stopped. What
+// counts is the read-back: an op is failed when its effect is not in the table.
+
+import { spawn } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { type Applied, type Backend, BackendError } from "./backend.js";
+import { normalizeTable } from "./diff.js";
+import type { Table } from "./model.js";
+import { destKey, serviceKey } from "./model.js";
+import { normalizeDest, normalizeSpec, sameDest, sameSpec, specOf } from "./normalize.js";
+import type { Op, OpFailure } from "./ops.js";
+import { formatOp, parseSave, parseThresholds, withThresholds } from "./table.js";
+
+export const NO_IPVS_MESSAGE =
+  "this kernel has no IPVS (ipvsadm: Protocol not available); use --backend nftables or --backend memory";
+
+export const DEFAULT_IPVSADM_PATHS = ["/sbin/ipvsadm", "/usr/sbin/ipvsadm"] as const;
+
+const MARK_PREFIX = "--ldirector-mark-";
+const LIST_HEADER = "IP Virtual Server version";
+const READ_LINES = ["-S -n", "-L -n --thresholds"];
+
+export interface IpvsadmOptions {
+  /** The ipvsadm binary; default: the first of /sbin/ipvsadm, /usr/sbin/ipvsadm that exists. */
+  path?: string;
+  /** Kill ipvsadm (its whole process group) after this long. Default 10 s. */
+  timeoutMs?: number;
+  /** Environment for ipvsadm; default: this process's. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The first default path that is executable, else the first default (for the error message). */
+export function defaultIpvsadmPath(): string {
+  for (const p of DEFAULT_IPVSADM_PATHS) {
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // try the next one
+    }
+  }
+  return DEFAULT_IPVSADM_PATHS[0];
+}
+
+interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The -R stdin for a batch: each op line followed by its marker, then the read-back. */
+export function restoreScript(ops: readonly Op[]): string {
+  const lines: string[] = [];
+  ops.forEach((op, i) => {
+    lines.push(formatOp(op), `-L ${MARK_PREFIX}${i}`);
+  });
+  lines.push(...READ_LINES);
+  return `${lines.join("\n")}\n`;
+}
+
+/** Per op: what ipvsadm printed for it; and the index of the op it stopped at, if it did. */
+function splitErrors(stderr: string, count: number): { errors: string[]; stoppedAt?: number } {
+  const errors = new Array<string>(count).fill("");
+  let index = 0;
+  let pending: string[] = [];
+  const markLine = new RegExp(`^${MARK_PREFIX}(\\d+): unknown option$`);
+  for (const line of stderr.split("\n")) {
+    const m = markLine.exec(line);
+    if (m) {
+      const i = Number(m[1]);
+      if (i < count) errors[i] = pending.join("\n").trim();
+      pending = [];
+      index = i + 1;
+    } else if (line.trim() !== "") {
+      pending.push(line);
+    }
+  }
+  if (index < count) {
+    errors[index] = pending.join("\n").trim();
+    return { errors, stoppedAt: index };
+  }
+  return { errors };
+}
+
+/** Whether the table shows the op's effect. */
+export function opVisible(op: Op, table: Table): boolean {
+  const spec = normalizeSpec(op.service);
+  const service = normalizeTable(table).services.find((s) => serviceKey(s) === serviceKey(spec));
+  switch (op.kind) {
+    case "add-service":
+    case "edit-service":
+      return service !== undefined && sameSpec(spec, specOf(service));
+    case "delete-service":
+      return service === undefined;
+    case "add-dest":
+    case "edit-dest": {
+      const want = normalizeDest(spec, op.dest);
+      const have = service?.dests.find((d) => destKey(d) === destKey(want));
+      return have !== undefined && sameDest(want, have);
+    }
+    case "delete-dest": {
+      const key = destKey(normalizeDest(spec, op.dest));
+      return service === undefined || !service.dests.some((d) => destKey(d) === key);
+    }
+  }
+}
+
+export class IpvsadmBackend implements Backend {
+  readonly name = "ipvsadm";
+  readonly path: string;
+  private readonly timeoutMs: number;
+  private readonly pathGiven: boolean;
+  private readonly env: NodeJS.ProcessEnv | undefined;
+
+  constructor(options: IpvsadmOptions = {}) {
+    this.pathGiven = options.path !== undefined;
+    this.path = options.path ?? defaultIpvsadmPath();
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.env = options.env;
+  }
+
+  async read(): Promise<Table> {
+    const result = await this.run(["-R"], `${READ_LINES.join("\n")}\n`);
+    const table = this.readBack(result.stdout);
+    if (!table) throw new BackendError(`${this.path} -R did not list the table: ${firstLine(result.stderr)}`);
+    return table;
+  }
+
+  async apply(ops: Op[]): Promise<Applied> {
+    if (ops.length === 0) return { table: await this.read(), failed: [], execs: 1 };
+    const result = await this.run(["-R"], restoreScript(ops));
+    let execs = 1;
+    let table = this.readBack(result.stdout);
+    if (!table) {
+      // A usage error stopped the batch before the read-back lines.
+      table = await this.read();
+      execs++;
+    }
+    const { errors, stoppedAt } = splitErrors(result.stderr, ops.length);
+    const failed: OpFailure[] = [];
+    ops.forEach((op, i) => {
+      if (opVisible(op, table)) return;
+      let error = errors[i] || "not in the table read back after the write";
+      if (stoppedAt !== undefined && i > stoppedAt) {
+        error = `not run: ipvsadm -R stopped at an earlier line (${errors[stoppedAt] || "no reason given"})`;
+      }
+      failed.push({ op, error });
+    });
+    return { table, failed, execs };
+  }
+
+  /** The table from the -S and --thresholds parts of ipvsadm's output; undefined if they are missing. */
+  private readBack(stdout: string): Table | undefined {
+    const at = stdout.indexOf(LIST_HEADER);
+    if (at < 0) return undefined;
+    const save = stdout.slice(0, at);
+    const list = stdout.slice(at);
+    return withThresholds(parseSave(save), parseThresholds(list));
+  }
+
+  private run(args: string[], input: string): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.path, args, {
+        detached: true,
+        stdio: ["pipe", "pipe", "pipe"],
+        env: this.env ?? process.env,
+      });
+      let stdout = "";
+      let stderr = "";
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        killGroup(child.pid);
+      }, this.timeoutMs);
+      child.stdout.setEncoding("utf8").on("data", (c: string) => {
+        stdout += c;
+      });
+      child.stderr.setEncoding("utf8").on("data", (c: string) => {
+        stderr += c;
+      });
+      child.stdin.on("error", () => {
+        // ipvsadm may exit before reading all of stdin (usage error mid-batch): not our error.
+      });
+      child.on("error", (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(this.spawnError(err));
+      });
+      child.on("close", (code) => {
+        clearTimeout(timer);
+        if (timedOut) {
+          reject(new BackendError(`${this.path} did not finish within ${this.timeoutMs} ms and was killed`));
+          return;
+        }
+        const unusable = unusableReason(code, stderr, this.path);
+        if (unusable) reject(new BackendError(unusable));
+        else resolve({ code, stdout, stderr });
+      });
+      child.stdin.end(input);
+    });
+  }
+
+  private spawnError(err: NodeJS.ErrnoException): BackendError {
+    const how = "name it with --ipvsadm PATH or the ipvsadm= directive";
+    if (err.code === "ENOENT") {
+      const where = this.pathGiven ? this.path : DEFAULT_IPVSADM_PATHS.join(" or ");
+      return new BackendError(`ipvsadm not found at ${where}: install ipvsadm, or ${how}`);
+    }
+    if (err.code === "EACCES")
+      return new BackendError(`${this.path} is not executable: fix its mode, or ${how}`);
+    return new BackendError(`cannot run ${this.path}: ${err.message}`);
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split("\n").find((l) => l.trim() !== "") ?? "no output";
+}
+
+/** A reason the backend cannot work at all (as opposed to an op the kernel refused). */
+function unusableReason(code: number | null, stderr: string, path: string): string | undefined {
+  const init = /Can't initialize ipvs: (.*)/.exec(stderr);
+  if (init) {
+    if (init[1]!.includes("Protocol not available")) return NO_IPVS_MESSAGE;
+    return `ipvsadm cannot reach IPVS (${init[1]!.trim()}) running ${path}`;
+  }
+  if (
+    stderr.includes("Permission denied (you must be root)") &&
+    code !== 0 &&
+    !stderr.includes(MARK_PREFIX)
+  ) {
+    return `${path}: Permission denied (you must be root); run ldirector as root`;
+  }
+  return undefined;
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
+/** Run one read to learn at start whether ipvsadm works at all; throws BackendError if not. */
+export async function probeIpvsadm(path?: string, env?: NodeJS.ProcessEnv): Promise<Table> {
+  return new IpvsadmBackend({ ...(path === undefined ? {} : { path }), ...(env ? { env } : {}) }).read();
+}
