@@ -91,7 +91,7 @@ function config(virtuals: VirtualService[], emailAlertFrom?: string): Config {
     virtuals,
     warnings: [],
     extensions: [],
-  } as Config;
+  } as unknown as Config;
 }
 
 describe("alert subjects", () => {
