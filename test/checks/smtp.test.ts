@@ -11,6 +11,10 @@ import { loopbackTarget, negotiateSpec, quiet } from "./peers/spec.js";
 let welcoming: SMTPServer;
 let refusing: SMTPServer;
 let hung: SilentPeer;
+let heloOnly: SMTPServer;
+let lmtp: SMTPServer;
+let heloOnlyPort = 0;
+let lmtpPort = 0;
 let welcomingPort = 0;
 let refusingPort = 0;
 let sessions = 0;
@@ -48,11 +52,22 @@ beforeAll(async () => {
   });
   welcomingPort = await listen(welcoming);
   refusingPort = await listen(refusing);
+  // An RFC 821 server: EHLO is unknown to it (500), HELO works.
+  heloOnly = new SMTPServer({
+    name: "old.test",
+    authOptional: true,
+    logger: false,
+    disabledCommands: ["EHLO"],
+  });
+  // An LMTP server greets like SMTP but refuses both EHLO and HELO: not an SMTP real.
+  lmtp = new SMTPServer({ name: "lmtp.test", lmtp: true, authOptional: true, logger: false });
+  heloOnlyPort = await listen(heloOnly);
+  lmtpPort = await listen(lmtp);
   hung = await silentTcpServer();
 });
 
 afterAll(async () => {
-  await Promise.all([close(welcoming), close(refusing), hung?.close()]);
+  await Promise.all([close(welcoming), close(refusing), close(heloOnly), close(lmtp), hung?.close()]);
 });
 
 describe("smtpChecker against smtp-server", () => {
@@ -71,6 +86,16 @@ describe("smtpChecker against smtp-server", () => {
     const port = refusingPort;
     const result = await smtpChecker(loopbackTarget(port), negotiateSpec("smtp"), quiet());
     expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/^SMTP greeting 554 /) });
+  });
+
+  it("falls back to HELO when EHLO is refused with 5xx", async () => {
+    const result = await smtpChecker(loopbackTarget(heloOnlyPort), negotiateSpec("smtp"), quiet());
+    expect(result).toMatchObject({ ok: true, reason: expect.stringMatching(/^SMTP 220 old\.test/) });
+  });
+
+  it("is down when HELO is refused too", async () => {
+    const result = await smtpChecker(loopbackTarget(lmtpPort), negotiateSpec("smtp"), quiet());
+    expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/^SMTP HELO 5\d\d /) });
   });
 
   it("is down when nothing listens", async () => {
