@@ -80,7 +80,9 @@ export function applyOps(table: Table, ops: Op[]): { table: Table; failed: OpFai
     switch (op.kind) {
       case "add-service":
       case "edit-service": {
-        const error = ipvsadmServiceError(spec) ?? kernelServiceError(spec);
+        // Flags are checked as written: normalizing would rename sh-port under wlc to flag-2.
+        const error =
+          ipvsadmServiceError({ ...spec, schedFlags: op.service.schedFlags }) ?? kernelServiceError(spec);
         if (op.kind === "add-service" && current) refuse("Service already exists");
         else if (op.kind === "edit-service" && !current) refuse("No such service");
         else if (error) refuse(error);
