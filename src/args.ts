@@ -32,6 +32,8 @@ export interface Args {
   json: boolean;
   /** demo: run one failover cycle and exit (for tests and CI). */
   once: boolean;
+  /** Internal: this process is the detached child of `start`; log to logfile=, report readiness over IPC. */
+  daemonized: boolean;
 }
 
 /** A command line ldirector cannot act on; exit status 255 like ldirectord's pod2usage(-1). */
@@ -42,7 +44,14 @@ export class UsageError extends Error {
 const commands = new Set<string>([...lifecycleCommands, ...ownCommands]);
 
 export function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { command: "help", debug: false, foreground: false, json: false, once: false };
+  const args: Args = {
+    command: "help",
+    debug: false,
+    foreground: false,
+    json: false,
+    once: false,
+    daemonized: false,
+  };
   let i = 0;
   let testConfig = false;
   const value = (name: string): string => {
@@ -72,6 +81,9 @@ export function parseArgs(argv: readonly string[]): Args {
         break;
       case "--once":
         args.once = true;
+        break;
+      case "--daemonized":
+        args.daemonized = true;
         break;
       case "-t":
         testConfig = true;

@@ -1,0 +1,303 @@
+// The running director: wires config → monitor → director → backend, and the side
+// effects around them (logs, monitorfiles, alerts, fallbackcommand, sorry server,
+// autoreload, control socket). Each piece lives in its own module; this file only
+// connects them and owns their life cycle.
+import type { Logger } from "pino";
+import { ConfigErrors } from "../config/errors.js";
+import { loadConfig } from "../config/index.js";
+import type { AlertStatus, Config, RealServer, VirtualService } from "../config/types.js";
+import { Director } from "../director/director.js";
+import { realId } from "../director/ids.js";
+import { Monitor } from "../health/monitor.js";
+import { probesFor } from "../health/round.js";
+import type { Health } from "../health/types.js";
+import type { Backend } from "../ipvs/backend.js";
+import { startSorryServer } from "../sorry/server.js";
+import { Alerts } from "./alerts.js";
+import { callbackArgv } from "./callback.js";
+import { runCommand } from "./command.js";
+import { fallbackCommandArgv } from "./fallback-command.js";
+import { ldirectordRealId, MonitorFiles } from "./monitorfile.js";
+import { type SorryHandle, sameSorry } from "./sorry.js";
+import { watchConfig } from "./watch.js";
+
+export type DaemonState = "starting" | "running" | "reloading" | "stopping" | "stopped";
+
+export interface DaemonOptions {
+  configPath: string;
+  /** Built by the caller from --backend / ipvsadm= so tests and the demo can pass their own. */
+  backend: Backend;
+  logger: Logger;
+  /** Extra checks the backend puts on a config (nftables refuses gate, ipip, wlc, …); throws ConfigErrors. */
+  validate?: (config: Config) => void;
+  /** Called with a human summary each time the kernel table changes (the demo prints it). */
+  onTableChange?: (text: string) => void;
+}
+
+/** What a config reload did, for logs and the control socket. */
+export type ReloadOutcome = { ok: true } | { ok: false; errors: string[] };
+
+export class Daemon {
+  state: DaemonState = "starting";
+  config!: Config;
+  private monitor!: Monitor;
+  private director!: Director;
+  private monitorFiles!: MonitorFiles;
+  private alerts!: Alerts;
+  private sorry: SorryHandle | undefined;
+  private watcher: { close(): Promise<void> } | undefined;
+  private readonly log: Logger;
+  private reloading: Promise<ReloadOutcome> | undefined;
+  /** realId → its virtual and real in the current config. */
+  private reals = new Map<string, { v: VirtualService; r: RealServer }>();
+  private reminderTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: DaemonOptions) {
+    this.log = opts.logger;
+  }
+
+  /** Loads the config (throws ConfigErrors) and brings everything up. */
+  async start(): Promise<void> {
+    this.setConfig(await this.load());
+    for (const w of this.config.warnings) {
+      this.log.warn({ at: `${w.location.file}:${w.location.line}` }, w.message);
+    }
+    this.monitorFiles = new MonitorFiles({ logger: this.log });
+    this.alerts = new Alerts(this.config, { logger: this.log });
+    // "Inaccessible real server" reminders (emailalertfreq); ldirectord checks after every pass.
+    this.reminderTimer = setInterval(() => this.alerts.tick(Date.now(), this.alertStatus()), 5000);
+    this.reminderTimer.unref();
+    await this.syncSorry();
+    this.director = new Director({
+      backend: this.opts.backend,
+      config: this.config,
+      resyncMs: this.config.global.resyncInterval * 1000,
+    });
+    this.director.on("applied", (e) => this.onApplied(e));
+    this.director.on("fallback", (e) => this.onFallback(e.virtualId, e.active));
+    this.director.on("error", (err) => this.log.error({ err }, "kernel table update failed; will retry"));
+    await this.director.start();
+    this.monitor = new Monitor({});
+    this.monitor.on("result", (e) => this.onResult(e.id, e.result));
+    this.monitor.on("transition", (e) => this.onTransition(e.id, e.from, e.to, e.result.reason));
+    this.monitor.sync(probesFor(this.config, realId));
+    if (this.config.global.autoreload) await this.watch();
+    this.state = "running";
+    this.log.info(
+      { virtuals: this.config.virtuals.length, backend: this.opts.backend.name },
+      `ldirector started for ${this.config.file}`,
+    );
+  }
+
+  /**
+   * Re-reads the config. A bad file changes nothing (the running config, its health and
+   * the kernel table stay); a good one is applied as a diff: unchanged probes keep their
+   * state and timers, the director touches only what changed.
+   */
+  reload(reason: string): Promise<ReloadOutcome> {
+    this.reloading ??= this.doReload(reason).finally(() => {
+      this.reloading = undefined;
+    });
+    return this.reloading;
+  }
+
+  private async doReload(reason: string): Promise<ReloadOutcome> {
+    if (this.state !== "running") return { ok: false, errors: [`not running (${this.state})`] };
+    this.state = "reloading";
+    try {
+      let next: Config;
+      try {
+        next = await this.load();
+      } catch (err) {
+        const errors = err instanceof ConfigErrors ? err.errors.map((e) => e.message) : [String(err)];
+        this.log.error({ errors, reason }, "new configuration rejected; keeping the running one");
+        return { ok: false, errors };
+      }
+      const autoreloadChanged = next.global.autoreload !== this.config.global.autoreload;
+      this.setConfig(next);
+      this.alerts.update(next);
+      await this.syncSorry();
+      this.director.setConfig(next);
+      this.monitor.sync(probesFor(next, realId));
+      if (autoreloadChanged) {
+        await this.watcher?.close();
+        this.watcher = undefined;
+        if (next.global.autoreload) await this.watch();
+      }
+      this.log.info({ reason, virtuals: next.virtuals.length }, "configuration reloaded");
+      await this.runCallback();
+      return { ok: true };
+    } finally {
+      if (this.state === "reloading") this.state = "running";
+    }
+  }
+
+  /** Stops checks, then cleans the kernel table per cleanstop, then runs fallbackcommand stop. */
+  async stop(): Promise<void> {
+    if (this.state === "stopping" || this.state === "stopped") return;
+    this.state = "stopping";
+    await this.reloading;
+    await this.watcher?.close();
+    clearInterval(this.reminderTimer);
+    this.monitor?.stop();
+    const active = this.director ? this.activeFallbacks() : [];
+    await this.director?.stop({ clean: true });
+    // ldirectord never runs fallbackcommand on shutdown (resource-agents #750); a
+    // started sorry service would be left running. Stop it for virtuals that were
+    // cleaned out of the table.
+    await Promise.all(active.filter((v) => v.cleanStop).map((v) => this.runFallbackCommand(v, "stop")));
+    await this.sorry?.close();
+    await this.monitorFiles?.close();
+    await this.alerts?.close();
+    this.state = "stopped";
+    this.log.info("ldirector stopped");
+  }
+
+  /** After logrotate: reopen monitorfiles (the log file itself belongs to the logger). */
+  async reopenFiles(): Promise<void> {
+    await this.monitorFiles.reopen();
+  }
+
+  status() {
+    return {
+      state: this.state,
+      config: this.config.file,
+      backend: this.opts.backend.name,
+      director: this.director.status(),
+      probes: this.monitor.snapshot(),
+    };
+  }
+
+  private async load(): Promise<Config> {
+    const config = await loadConfig(this.opts.configPath);
+    this.opts.validate?.(config);
+    return config;
+  }
+
+  private alertStatus(): AlertStatus {
+    return this.state === "stopped" ? "stopping" : this.state;
+  }
+
+  private setConfig(config: Config): void {
+    this.config = config;
+    this.reals = new Map(
+      config.virtuals.flatMap((v) => v.reals.map((r) => [realId(v, r), { v, r }] as const)),
+    );
+  }
+
+  private virtualOf(id: string): VirtualService | undefined {
+    return this.reals.get(id)?.v;
+  }
+
+  private onResult(id: string, result: { ok: boolean; reason: string }): void {
+    const found = this.reals.get(id);
+    if (!found?.v.monitorFile) return;
+    this.monitorFiles.record(
+      found.v,
+      ldirectordRealId(found.v, found.r),
+      result.ok,
+      result.reason,
+      new Date(),
+    );
+  }
+
+  private onTransition(id: string, from: Health, to: Health, reason: string): void {
+    this.director.setHealth(id, to);
+    const v = this.virtualOf(id);
+    const level = to === "down" ? "warn" : "info";
+    this.log[level]({ real: id, from, to, reason }, `real server ${to}: ${id} (${reason})`);
+    const found = this.reals.get(id);
+    if (!v || !found || from === "unknown") return;
+    const real = id.slice(id.lastIndexOf("/") + 1);
+    if (to === "down") this.alerts.event(v.quiescent ? "quiescent" : "deleted", v, real, this.alertStatus());
+    // ldirectord says "Restored" for a real brought back from weight 0, "Added" for one re-inserted.
+    if (to === "up") {
+      this.alerts.event(v.quiescent ? "restored" : "added", v, real, this.alertStatus(), {
+        weight: found.r.weight,
+      });
+    }
+  }
+
+  private onApplied(e: { ops: unknown[]; failed: { error: string }[]; execs: number }): void {
+    if (e.ops.length === 0) return;
+    this.log.info({ ops: e.ops.length, failed: e.failed.length, execs: e.execs }, "kernel table updated");
+    for (const f of e.failed) this.log.error({ error: f.error }, "kernel refused a change");
+    this.opts.onTableChange?.(this.tableText());
+  }
+
+  private onFallback(virtualId: string, active: boolean): void {
+    const v = this.config.virtuals.find((x) => x.id === virtualId);
+    this.log.warn({ virtual: virtualId, active }, active ? "fallback server in" : "fallback server out");
+    if (v) void this.runFallbackCommand(v, active ? "start" : "stop");
+  }
+
+  private activeFallbacks(): VirtualService[] {
+    const st = this.director.status();
+    return this.config.virtuals.filter((v) => st.virtuals.find((s) => s.id === v.id)?.fallbackActive);
+  }
+
+  private async runFallbackCommand(v: VirtualService, action: "start" | "stop"): Promise<void> {
+    if (!v.fallbackCommand) return;
+    let argv: string[];
+    try {
+      argv = fallbackCommandArgv(v.fallbackCommand, action, v);
+    } catch (err) {
+      this.log.error(
+        { virtual: v.id, err: String(err) },
+        "fallbackcommand cannot be split into words; not run",
+      );
+      return;
+    }
+    const r = await runCommand(argv, { timeoutMs: 30_000 });
+    const fields = { virtual: v.id, action, code: r.code, signal: r.signal, timedOut: r.timedOut };
+    if (r.code === 0) this.log.info(fields, "fallbackcommand ran");
+    else this.log.error({ ...fields, output: r.output }, "fallbackcommand failed");
+  }
+
+  private async runCallback(): Promise<void> {
+    const cb = this.config.global.callback;
+    if (!cb) return;
+    const argv = await callbackArgv(cb, this.config.file);
+    if (!argv) return this.log.warn({ callback: cb }, "callback is not executable; not run");
+    const r = await runCommand(argv, { timeoutMs: 30_000 });
+    if (r.code !== 0) this.log.error({ callback: cb, code: r.code, output: r.output }, "callback failed");
+  }
+
+  private async syncSorry(): Promise<void> {
+    const want = this.config.global.sorryServer;
+    const page = this.config.global.sorryPage;
+    if (sameSorry(this.sorry, want, page)) return;
+    await this.sorry?.close();
+    this.sorry = undefined;
+    if (!want) return;
+    const server = await startSorryServer({ host: want.address, port: want.port, pagePath: page });
+    this.sorry = { want, page, close: () => server.close() };
+    this.log.info({ address: `${want.address}:${want.port}` }, "sorry server listening");
+  }
+
+  private async watch(): Promise<void> {
+    this.watcher = await watchConfig(this.opts.configPath, () => {
+      this.log.info({ file: this.opts.configPath }, "configuration file changed on disk");
+      void this.reload("autoreload");
+    });
+  }
+
+  /** A short table of what the kernel holds now, for the demo and `status`. */
+  tableText(): string {
+    return formatDirectorStatus(this.director.status());
+  }
+}
+
+type DirectorStatus = ReturnType<Director["status"]>;
+
+export function formatDirectorStatus(st: DirectorStatus): string {
+  const lines: string[] = [];
+  for (const v of st.virtuals) {
+    lines.push(`${v.id}${v.fallbackActive ? "  (fallback active)" : ""}`);
+    for (const r of v.reals) {
+      const w = r.tableWeight === undefined ? "absent" : `weight ${r.tableWeight}`;
+      lines.push(`  -> ${r.address.padEnd(24)} ${r.health.padEnd(8)} ${w}`);
+    }
+  }
+  return lines.join("\n");
+}

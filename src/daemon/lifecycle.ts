@@ -1,0 +1,197 @@
+// start | stop | restart | try-restart | reload | force-reload | status, as ldirectord
+// does them, minus its management bugs: a broken config never touches the running
+// daemon or its pid file, every mode writes a pid file, and stop waits for cleanup.
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { controlRequest } from "../api/client.js";
+import type { Args } from "../args.js";
+import { ConfigErrors } from "../config/errors.js";
+import { loadConfig } from "../config/index.js";
+import { controlSocketPath, locateConfig, runDir } from "./config-file.js";
+import { runForeground } from "./foreground.js";
+import { formatStatus, type StatusReport } from "./format-status.js";
+import { type PidFileHolder, pidFilePath, readPidFile } from "./pidfile.js";
+
+const stopWaitMs = 30_000;
+const startWaitMs = 60_000;
+
+function say(text: string): void {
+  process.stderr.write(`${text}\n`);
+}
+
+function printConfigErrors(err: unknown): number {
+  if (err instanceof ConfigErrors) {
+    for (const e of err.errors) say(`error: ${e.message}`);
+    say(`${err.errors.length} error(s); nothing was changed`);
+    return 2;
+  }
+  say(`error: ${err instanceof Error ? err.message : String(err)}`);
+  return 1;
+}
+
+async function running(pidFile: string): Promise<PidFileHolder | undefined> {
+  const h = await readPidFile(pidFile);
+  return h?.alive && h.ours ? h : undefined;
+}
+
+async function waitGone(pid: number, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+export async function lifecycle(args: Args): Promise<number> {
+  const configPath = locateConfig(args.configFile);
+  const dir = runDir();
+  const pidFile = pidFilePath(configPath, dir);
+
+  const stop = async (): Promise<number> => {
+    const h = await running(pidFile);
+    if (!h) return 0;
+    process.kill(h.pid, "SIGTERM");
+    // ldirectord's stop returns at once, so systemd used to kill it mid-cleanup (PR #541).
+    if (await waitGone(h.pid, stopWaitMs)) return 0;
+    say(`ldirector (pid ${h.pid}) did not stop within ${stopWaitMs / 1000} s`);
+    return 1;
+  };
+
+  const start = async (): Promise<number> => {
+    const h = await running(pidFile);
+    if (h) {
+      say(`ldirector for ${configPath} is already running with pid: ${h.pid}`);
+      return 0;
+    }
+    let supervised = false;
+    try {
+      supervised = (await loadConfig(configPath)).global.supervised;
+    } catch (err) {
+      return printConfigErrors(err);
+    }
+    if (args.debug || args.foreground || supervised) return runForeground(args, configPath);
+    return startDetached(args, configPath);
+  };
+
+  switch (args.command) {
+    case "start":
+      return start();
+    case "stop":
+      return stop();
+    case "restart": {
+      // Validate first: restarting into a broken config would leave nothing running.
+      try {
+        await loadConfig(configPath);
+      } catch (err) {
+        return printConfigErrors(err);
+      }
+      const rc = await stop();
+      return rc === 0 ? start() : rc;
+    }
+    case "try-restart":
+      if (!(await running(pidFile))) return 0;
+      return (await stop()) === 0 ? start() : 1;
+    case "reload":
+    case "force-reload": {
+      const h = await running(pidFile);
+      if (!h) {
+        say(`ldirector is stopped for ${configPath}`);
+        return 1;
+      }
+      try {
+        await loadConfig(configPath);
+      } catch (err) {
+        say("the running ldirector keeps its current configuration");
+        return printConfigErrors(err);
+      }
+      process.kill(h.pid, "SIGHUP");
+      return 0;
+    }
+    case "status":
+      return status(args, configPath, pidFile, dir);
+    default:
+      return 255;
+  }
+}
+
+async function status(args: Args, configPath: string, pidFile: string, dir: string): Promise<number> {
+  const h = await readPidFile(pidFile);
+  if (!h) {
+    process.stdout.write(`ldirector is stopped for ${configPath}\n`);
+    return 3;
+  }
+  if (!h.alive || !h.ours) {
+    say(`ldirector stale pid file ${pidFile} for ${configPath}`);
+    process.stdout.write(`ldirector is stopped for ${configPath}\n`);
+    return 1;
+  }
+  let report: StatusReport | undefined;
+  try {
+    report = (await controlRequest(controlSocketPath(configPath, `${dir}/ldirector`), {
+      cmd: "status",
+    })) as StatusReport;
+  } catch (err) {
+    say(
+      `ldirector is running (pid ${h.pid}) but its control socket did not answer: ${(err as Error).message}`,
+    );
+  }
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ pid: h.pid, config: configPath, ...report }, null, 2)}\n`);
+  } else {
+    say(`ldirector for ${configPath} is running with pid: ${h.pid}`);
+    if (report) process.stdout.write(formatStatus(report));
+  }
+  return 0;
+}
+
+/**
+ * Starts the daemon as a detached child and waits until it says it is ready (its first
+ * table pass is done) or fails, so `start` returns 0 only for a daemon that works.
+ */
+function startDetached(args: Args, configPath: string): Promise<number> {
+  const cli = fileURLToPath(new URL("../cli.js", import.meta.url));
+  const argv = [cli, "--foreground", "--daemonized"];
+  if (args.backend) argv.push("--backend", args.backend);
+  if (args.ipvsadm) argv.push("--ipvsadm", args.ipvsadm);
+  argv.push(configPath, "start");
+  const child = spawn(process.execPath, argv, {
+    detached: true,
+    stdio: ["ignore", "ignore", "pipe", "ipc"],
+    cwd: "/",
+  });
+  let stderr = "";
+  child.stderr?.setEncoding("utf8").on("data", (d: string) => {
+    if (stderr.length < 64 * 1024) stderr += d;
+  });
+  return new Promise<number>((resolve) => {
+    const timer = setTimeout(() => {
+      say(
+        `ldirector did not report ready within ${startWaitMs / 1000} s; it keeps starting in the background`,
+      );
+      detach();
+      resolve(1);
+    }, startWaitMs);
+    const detach = () => {
+      clearTimeout(timer);
+      child.removeAllListeners();
+      child.stderr?.destroy();
+      if (child.connected) child.disconnect();
+      child.unref();
+    };
+    child.on("message", (m: { ready?: boolean }) => {
+      if (!m?.ready) return;
+      detach();
+      resolve(0);
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      process.stderr.write(stderr);
+      resolve(code ?? 1);
+    });
+  });
+}

@@ -1,0 +1,263 @@
+// The daemon end to end: the built CLI as a process, the ipvsadm stand-in as the
+// kernel, real HTTP servers on loopback as reals.
+import { spawn } from "node:child_process";
+import { request } from "node:http";
+import { join } from "node:path";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { cli, Harness, type Real, requireBuild, standIn } from "./harness.js";
+
+beforeAll(requireBuild);
+
+let h: Harness;
+afterEach(async () => {
+  await h?.cleanup();
+});
+
+function config(reals: Real[], extra: string[] = [], fallback?: number): string {
+  return [
+    "checkinterval=1",
+    "checktimeout=1",
+    "negotiatetimeout=1",
+    "failurecount=1",
+    "autoreload=yes",
+    ...extra,
+    "virtual=127.0.0.1:80",
+    ...reals.map((r, i) => `    real=127.0.0.1:${r.port} masq ${i + 1}`),
+    ...(fallback ? [`    fallback=127.0.0.1:${fallback} masq`] : []),
+    "    service=http",
+    '    request="/"',
+    '    receive="ok from"',
+    "",
+  ].join("\n");
+}
+
+describe("failover", () => {
+  it("a killed real leaves the table and returns after a good check", async () => {
+    h = new Harness();
+    const [a, b] = [await h.real("a"), await h.real("b")];
+    h.writeConfig(config([a, b]));
+    const d = h.startDaemon();
+    await h.until("both reals in", () => Object.keys(h.weights()).length === 2);
+    expect(h.weights()).toEqual({ [a.port]: 1, [b.port]: 2 });
+    await h.kill(a);
+    await h.until("a out", () => !(a.port in h.weights()));
+    expect(h.weights()).toEqual({ [b.port]: 2 });
+    await h.revive(a);
+    await h.until("a back", () => h.weights()[a.port] === 1);
+    expect(await h.stop(d)).toBe(0);
+  });
+
+  it("quiescent=yes keeps a dead real at weight 0", async () => {
+    h = new Harness();
+    const [a, b] = [await h.real("a"), await h.real("b")];
+    h.writeConfig(config([a, b], ["quiescent=yes"]));
+    const d = h.startDaemon();
+    await h.until("both in", () => Object.keys(h.weights()).length === 2);
+    await h.kill(b);
+    await h.until("b quiesced", () => h.weights()[b.port] === 0);
+    expect(h.weights()[a.port]).toBe(1);
+    await h.stop(d);
+  });
+
+  it("all reals down brings the fallback in; one back takes it out", async () => {
+    h = new Harness();
+    const [a, b, sorry] = [await h.real("a"), await h.real("b"), await h.real("sorry")];
+    h.writeConfig(config([a, b], [], sorry.port));
+    const d = h.startDaemon();
+    await h.until("reals in", () => Object.keys(h.weights()).length === 2);
+    expect(sorry.port in h.weights()).toBe(false);
+    await h.kill(a);
+    await h.kill(b);
+    await h.until("fallback in", () => h.weights()[sorry.port] === 1);
+    expect(Object.keys(h.weights())).toEqual([String(sorry.port)]);
+    await h.revive(b);
+    await h.until("fallback out", () => !(sorry.port in h.weights()) && h.weights()[b.port] === 2);
+    await h.stop(d);
+  });
+});
+
+describe("reload", () => {
+  it("autoreload adds, reweights and removes a real, touching only what changed", async () => {
+    h = new Harness();
+    const [a, b, c] = [await h.real("a"), await h.real("b"), await h.real("c")];
+    h.writeConfig(config([a, b]));
+    const d = h.startDaemon();
+    await h.until("two in", () => Object.keys(h.weights()).length === 2);
+    h.writeConfig(config([a, b, c]));
+    await h.until("c added", () => h.weights()[c.port] === 3);
+    const before = h.writes().length;
+    h.writeConfig(
+      config([a, b, c]).replace(`real=127.0.0.1:${b.port} masq 2`, `real=127.0.0.1:${b.port} masq 5`),
+    );
+    await h.until("b reweighted", () => h.weights()[b.port] === 5);
+    // One batch, one edit: the -R exec and its single line.
+    const batch = h.writes().slice(before);
+    expect(batch.filter((l) => l.startsWith("R "))).toEqual([
+      expect.stringMatching(new RegExp(`^R -e -t 127\\.0\\.0\\.1:80 -r 127\\.0\\.0\\.1:${b.port} -m -w 5`)),
+    ]);
+    h.writeConfig(config([a, c]));
+    await h.until("b removed", () => !(b.port in h.weights()));
+    expect(h.weights()).toEqual({ [a.port]: 1, [c.port]: 2 });
+    await h.stop(d);
+  });
+
+  it("a broken edit keeps the running config and writes nothing", async () => {
+    h = new Harness();
+    const [a, b] = [await h.real("a"), await h.real("b")];
+    h.writeConfig(config([a, b]));
+    const d = h.startDaemon();
+    await h.until("two in", () => Object.keys(h.weights()).length === 2);
+    const writes = h.writes().length;
+    h.writeConfig(`${config([a, b])}    scheduler=nonsense\nbogus=1\n`);
+    await h.until("rejection logged", () => /new configuration rejected/.test(d.output()));
+    expect(d.output()).toMatch(/ldirectord\.cf:\d+/);
+    // The old config still runs: a failure is still acted on.
+    await h.kill(a);
+    await h.until("a out", () => !(a.port in h.weights()));
+    expect(h.writes().length).toBeGreaterThan(writes);
+    await h.stop(d);
+  });
+
+  it("SIGHUP reloads", async () => {
+    h = new Harness();
+    const [a, b] = [await h.real("a"), await h.real("b")];
+    h.writeConfig(config([a]).replace("autoreload=yes", "autoreload=no"));
+    const d = h.startDaemon();
+    await h.until("a in", () => h.weights()[a.port] === 1);
+    h.writeConfig(config([a, b]).replace("autoreload=yes", "autoreload=no"));
+    d.kill("SIGHUP");
+    await h.until("b in", () => h.weights()[b.port] === 2);
+    await h.stop(d);
+  });
+});
+
+describe("restart and stop", () => {
+  it("a restart over a healthy pool writes nothing to the kernel", async () => {
+    h = new Harness();
+    const [a, b] = [await h.real("a"), await h.real("b")];
+    h.writeConfig(config([a, b], ["cleanstop=no"]));
+    const first = h.startDaemon();
+    await h.until("two in", () => Object.keys(h.weights()).length === 2);
+    expect(await h.stop(first)).toBe(0);
+    const table = h.table();
+    const writes = h.writes().length;
+    const second = h.startDaemon();
+    await h.until("second daemon checked its reals", () => /real server up/.test(second.output()));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(h.writes().length).toBe(writes);
+    expect(h.table()).toEqual(table);
+    await h.stop(second);
+  });
+
+  it("SIGTERM with cleanstop=yes removes the virtual service; with cleanstop=no leaves it", async () => {
+    h = new Harness();
+    const a = await h.real("a");
+    h.writeConfig(config([a]));
+    const d = h.startDaemon();
+    await h.until("a in", () => h.weights()[a.port] === 1);
+    expect(await h.stop(d)).toBe(0);
+    expect(h.table().services).toEqual([]);
+
+    h.writeConfig(config([a], ["cleanstop=no"]));
+    const d2 = h.startDaemon();
+    await h.until("a in", () => h.weights()[a.port] === 1);
+    expect(await h.stop(d2)).toBe(0);
+    expect(h.weights()).toEqual({ [a.port]: 1 });
+  });
+});
+
+describe("status", () => {
+  it("answers 3 when stopped, 0 with the table when running, 1 for a stale pid file", async () => {
+    h = new Harness();
+    const a = await h.real("a");
+    h.writeConfig(config([a]));
+    const stopped = await h.run([h.config, "status"]);
+    expect(stopped.code).toBe(3);
+    expect(stopped.stdout).toMatch(/is stopped/);
+
+    const d = h.startDaemon();
+    await h.until("a in", () => h.weights()[a.port] === 1);
+    const running = await h.run([h.config, "status"]);
+    expect(running.code).toBe(0);
+    expect(running.stderr).toMatch(new RegExp(`is running with pid: ${d.pid}`));
+    expect(running.stdout).toContain(`127.0.0.1:${a.port}`);
+    expect(running.stdout).toMatch(/up\s+weight 1/);
+    const json = JSON.parse((await h.run(["--json", h.config, "status"])).stdout);
+    expect(json.pid).toBe(d.pid);
+
+    // A broken config never touches the running daemon or its pid file.
+    h.writeConfig("bogus=1\n");
+    const reload = await h.run([h.config, "reload"]);
+    expect(reload.code).toBe(2);
+    expect((await h.run([h.config, "status"])).code).toBe(0);
+
+    // SIGKILL leaves a stale pid file behind.
+    await h.stop(d, "SIGKILL");
+    const stale = await h.run([h.config, "status"]);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(/stale pid file/);
+  });
+
+  it("start detaches and returns once ready; stop waits for the cleanup", async () => {
+    h = new Harness();
+    const a = await h.real("a");
+    h.writeConfig(config([a]));
+    const start = await h.run(["--ipvsadm", join(h.dir, "no-such-ipvsadm"), h.config, "start"]);
+    // A missing ipvsadm is one clear error at start, not a stream of failures.
+    expect(start.code).toBe(1);
+    expect(start.stderr).toMatch(/ipvsadm/);
+    const ok = await h.run(["--ipvsadm", standIn, h.config, "start"]);
+    expect(ok.code).toBe(0);
+    await h.until("a in", () => h.weights()[a.port] === 1);
+    expect((await h.run([h.config, "status"])).code).toBe(0);
+    const stop = await h.run([h.config, "stop"]);
+    expect(stop.code).toBe(0);
+    // stop returned after cleanup: the table is already clean.
+    expect(h.table().services).toEqual([]);
+    expect((await h.run([h.config, "status"])).code).toBe(3);
+  });
+});
+
+describe("sorry server", () => {
+  it("answers every request with the page, 503 and Retry-After", async () => {
+    h = new Harness();
+    const a = await h.real("a");
+    const port = 20000 + (process.pid % 20000);
+    h.writeConfig(config([a], [`sorryserver=127.0.0.1:${port}`]));
+    const d = h.startDaemon();
+    await h.until("a in", () => h.weights()[a.port] === 1);
+    const res = await new Promise<{ status: number; retry: string | undefined; body: string }>((ok, fail) => {
+      request(`http://127.0.0.1:${port}/any/path`, (r) => {
+        let body = "";
+        r.on("data", (c) => {
+          body += c;
+        });
+        r.on("end", () => ok({ status: r.statusCode ?? 0, retry: r.headers["retry-after"] as string, body }));
+      })
+        .on("error", fail)
+        .end();
+    });
+    expect(res.status).toBe(503);
+    expect(Number(res.retry)).toBeGreaterThan(0);
+    expect(res.body).toMatch(/<html/i);
+    await h.stop(d);
+  });
+});
+
+describe("demo", () => {
+  it("shows a failover and exits cleanly when interrupted", async () => {
+    h = new Harness();
+    const child = spawn(process.execPath, [cli, "demo"], { env: h.env });
+    let out = "";
+    child.stdout.on("data", (c) => {
+      out += c;
+    });
+    await h.until("failover shown", () => /real-1 stops/.test(out) && /IPVS table/.test(out), 30_000);
+    const code = await new Promise<number | null>((ok) => {
+      child.once("exit", (c) => ok(c));
+      child.kill("SIGINT");
+    });
+    expect(code).toBe(0);
+    expect(out).toMatch(/demo stopped/);
+  });
+});
