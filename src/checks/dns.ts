@@ -12,7 +12,7 @@ import { down, up } from "./lib/result.js";
 import type { Checker } from "./types.js";
 
 /** The in-addr.arpa / ip6.arpa name of an address, for a PTR question. */
-export function reverseName(address: string): string {
+function reverseName(address: string): string {
   if (net.isIPv4(address)) return `${address.split(".").reverse().join(".")}.in-addr.arpa`;
   return `${expandIPv6(address).split("").reverse().join(".")}.ip6.arpa`;
 }

@@ -26,21 +26,23 @@ export const mysqlChecker: Checker = async (target, spec, signal) => {
           password: spec.passwd,
           database: spec.database === "" ? undefined : spec.database,
           connectTimeout: timeoutMs,
-          // One row is enough to know; never pull a huge result into memory.
-          rowsAsArray: true,
         });
         defer(() => conn.destroy());
-        // Errors after the query callback (a reset while closing) must not crash the process.
-        conn.on("error", () => {});
-        conn.query({ sql, timeout: timeoutMs }, (err, rows) => {
-          if (err) return reject(err);
-          const count = Array.isArray(rows) ? rows.length : 0;
-          resolve(
-            count > 0
-              ? up(`mysql: ${count} row${count === 1 ? "" : "s"}`, startedAt)
-              : down("mysql: query returned no rows", startedAt),
-          );
-        });
+        // Connect and login errors arrive here; after the first row they are too late to matter.
+        conn.on("error", reject);
+        // Rows are streamed, not collected: the first one decides, and the connection is
+        // destroyed right after, so a huge result set is never read into memory.
+        let rows = 0;
+        conn
+          .query({ sql, timeout: timeoutMs, rowsAsArray: true })
+          .on("error", reject)
+          .on("result", () => {
+            rows += 1;
+            if (rows === 1) resolve(up("mysql: query returned a row", startedAt));
+          })
+          .on("end", () => {
+            if (rows === 0) resolve(down("mysql: query returned no rows", startedAt));
+          });
       }),
     (err) => errorReason("mysql", err),
   );

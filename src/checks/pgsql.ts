@@ -5,7 +5,7 @@
 import pg from "pg";
 import { errorReason, stripLeadingSlash, withDeadline } from "./lib/deadline.js";
 import { down, up } from "./lib/result.js";
-import type { Checker } from "./types.js";
+import type { Checker, CheckResult } from "./types.js";
 
 export const pgsqlChecker: Checker = async (target, spec, signal) => {
   const startedAt = performance.now();
@@ -27,20 +27,30 @@ export const pgsqlChecker: Checker = async (target, spec, signal) => {
         database: spec.database === "" ? undefined : spec.database,
         ssl: false,
         connectionTimeoutMillis: timeoutMs,
+        // The server gives up too; no client query_timeout: pg would then collect every row
+        // and report errors through a callback instead of the events used below.
         statement_timeout: timeoutMs,
-        query_timeout: timeoutMs,
         application_name: "ldirector",
       });
       // end() waits for the server; a hung server needs the socket torn down instead.
       defer(() => client.connection.stream.destroy());
       client.on("error", () => {});
       await client.connect();
-      const result = await client.query({ text: sql, rowMode: "array" });
-      await client.end().catch(() => {});
-      const count = result.rows.length;
-      return count > 0
-        ? up(`pgsql: ${count} row${count === 1 ? "" : "s"}`, startedAt)
-        : down("pgsql: query returned no rows", startedAt);
+      // Rows are streamed, not collected (a "row" listener turns pg's accumulation off):
+      // the first row decides, and the socket is destroyed right after.
+      return await new Promise<CheckResult>((resolve, reject) => {
+        let rows = 0;
+        client
+          .query(new pg.Query({ text: sql }))
+          .on("error", reject)
+          .on("row", () => {
+            rows += 1;
+            if (rows === 1) resolve(up("pgsql: query returned a row", startedAt));
+          })
+          .on("end", () => {
+            if (rows === 0) resolve(down("pgsql: query returned no rows", startedAt));
+          });
+      });
     },
     (err) => errorReason("pgsql", err),
   );

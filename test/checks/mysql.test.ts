@@ -31,8 +31,17 @@ describe("mysqlChecker against MariaDB", () => {
 
   it("is up when the query returns a row, with ldirectord's leading / stripped", async () => {
     const r = await mysqlChecker(loopbackTarget(db.port), spec(), quiet());
-    expect(r).toMatchObject({ ok: true, reason: "mysql: 1 row" });
+    expect(r).toMatchObject({ ok: true, reason: "mysql: query returned a row" });
     expect(r.latencyMs).toBeGreaterThan(0);
+  });
+
+  it("is up on the first row of a large result, hanging up instead of reading the rest", async () => {
+    const r = await mysqlChecker(
+      loopbackTarget(db.port),
+      spec({ request: "/SELECT seq FROM seq_1_to_200000" }),
+      quiet(),
+    );
+    expect(r).toMatchObject({ ok: true, reason: "mysql: query returned a row" });
   });
 
   it("is down with the server's reason on a wrong password, never printing the password", async () => {

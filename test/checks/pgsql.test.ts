@@ -31,8 +31,17 @@ describe("pgsqlChecker against PostgreSQL", () => {
 
   it("is up when the query returns a row, with ldirectord's leading / stripped", async () => {
     const r = await pgsqlChecker(loopbackTarget(db.port), spec(), quiet());
-    expect(r).toMatchObject({ ok: true, reason: "pgsql: 1 row" });
+    expect(r).toMatchObject({ ok: true, reason: "pgsql: query returned a row" });
     expect(r.latencyMs).toBeGreaterThan(0);
+  });
+
+  it("is up on the first row of a large result, hanging up instead of reading the rest", async () => {
+    const r = await pgsqlChecker(
+      loopbackTarget(db.port),
+      spec({ request: "/SELECT g FROM generate_series(1, 200000) AS g" }),
+      quiet(),
+    );
+    expect(r).toMatchObject({ ok: true, reason: "pgsql: query returned a row" });
   });
 
   it("is down with the server's reason on a wrong password, never printing the password", async () => {
