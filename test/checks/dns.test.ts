@@ -1,4 +1,5 @@
 // service=dns against a real dnsmasq (dnsmasq-base), started once for this file.
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dnsChecker } from "../../src/checks/dns.js";
 import type { CheckSpec } from "../../src/config/types.js";
@@ -126,6 +127,29 @@ describe("dnsChecker against dnsmasq", () => {
     );
     expect(r).toMatchObject({ ok: false, reason: "timeout after 700 ms" });
     expect(performance.now() - started).toBeLessThan(700 + 2000);
+  });
+
+  it("is down over TCP on garbage, and reads at most one 64 KiB message from an endless sender", async () => {
+    let sentBytes = 0;
+    const flood = net.createServer((sock) => {
+      sock.on("error", () => {});
+      const chunk = Buffer.alloc(1 << 20, 0xff);
+      const pump = () => {
+        while (!sock.destroyed && sentBytes < 100 * (1 << 20) && sock.write(chunk)) sentBytes += chunk.length;
+      };
+      sock.on("drain", pump);
+      pump();
+    });
+    await new Promise<void>((resolve) => flood.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (flood.address() as net.AddressInfo).port;
+      const r = await dnsChecker(loopbackTarget(port, "tcp"), spec({ negotiateTimeoutMs: 3000 }), quiet());
+      expect(r).toMatchObject({ ok: false, reason: "dns: undecodable reply" });
+      // The client hung up after one message; the 100 MB were never all sent.
+      expect(sentBytes).toBeLessThan(100 * (1 << 20));
+    } finally {
+      await new Promise<void>((resolve) => flood.close(() => resolve()));
+    }
   });
 
   it("stops at once when the caller aborts", async () => {
