@@ -55,6 +55,11 @@ describe("imapChecker against dovecot", () => {
     expect(result).toMatchObject({ ok: false, reason: "TLS ERR_TLS_CERT_ALTNAME_INVALID" });
   });
 
+  it("imap against a POP3 server is down with what that server said", async () => {
+    const result = await imapChecker(loopbackTarget(dovecot.pop3), negotiateSpec("imap"), quiet());
+    expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/^IMAP greeting \+OK/) });
+  });
+
   it("imap is down when nothing listens", async () => {
     const result = await imapChecker(loopbackTarget(await freePort()), negotiateSpec("imap"), quiet());
     expect(result).toMatchObject({ ok: false, reason: "connect ECONNREFUSED" });

@@ -61,6 +61,12 @@ describe("popChecker against dovecot", () => {
     expect(unverified).toMatchObject({ ok: false, reason: "TLS DEPTH_ZERO_SELF_SIGNED_CERT" });
   });
 
+  it("pops against the plain-text port fails the TLS handshake and is down", async () => {
+    const result = await popChecker(loopbackTarget(dovecot.pop3), negotiateSpec("pops"), quiet());
+    expect(result.ok).toBe(false);
+    expect(result.reason).toMatch(/^TLS |ECONNRESET|closed by the real/);
+  });
+
   it("pop is down when nothing listens", async () => {
     const result = await popChecker(loopbackTarget(await freePort()), negotiateSpec("pop"), quiet());
     expect(result).toMatchObject({ ok: false, reason: "connect ECONNREFUSED" });
