@@ -13,7 +13,8 @@ export const MAX_FTP_FILE_BYTES = 1024 * 1024;
 export const ftpChecker: Checker = async (target, spec, signal) => {
   const startedAt = performance.now();
   const limit = checkDeadline(signal, spec.negotiateTimeoutMs);
-  const client = new Client(spec.negotiateTimeoutMs);
+  // basic-ftp's own timeout is per socket and idle-based; the check's deadline covers it all.
+  const client = new Client(0);
   const close = () => client.close();
   limit.signal.addEventListener("abort", close, { once: true });
   try {

@@ -134,7 +134,12 @@ function overUdp(target: CheckTarget, login: string, signal: AbortSignal): Promi
       if (/^SIP\/2\.0 1\d\d\b/.test(status)) return;
       finish(undefined, status);
     });
-    socket.connect(target.port, target.address, () => {
+    socket.connect(target.port, target.address, (err?: Error) => {
+      if (done) return;
+      if (err) {
+        finish(new ConversationError(socketErrorReason(err)));
+        return;
+      }
       const local = socket.address();
       socket.send(request(login, "UDP", local.address, local.port));
     });
