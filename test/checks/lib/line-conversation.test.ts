@@ -1,6 +1,7 @@
 // The line-conversation helper under hostile reals: node:net servers that reset, drip
 // one byte at a time, flood, or send garbage. Each must end in a down result on time,
 // with an honest reason, and leave no socket open on our side.
+import { readdirSync } from "node:fs";
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { conversationCheck } from "../../../src/checks/lib/line-conversation.js";
@@ -134,5 +135,23 @@ describe("conversationCheck against hostile reals", () => {
     expect(result.ok).toBe(false);
     expect(result.latencyMs).toBeLessThan(30_000);
     await closedOnBothSides(real.open);
+  });
+
+  it("leaves file descriptors flat over 1,000 checks, up and down", async () => {
+    // This real keeps every connection open: only the checker closing its socket frees it.
+    const good = await hostile((socket) => socket.write("OK\r\n"));
+    const bad = await hostile((socket) => socket.resetAndDestroy());
+    const fds = () => readdirSync("/proc/self/fd").length;
+    for (let i = 0; i < 20; i++) await wantsOkLine(good.port); // warm up lazily opened descriptors
+    const before = fds();
+    for (let i = 0; i < 1000; i += 10) {
+      const round = await Promise.all(
+        Array.from({ length: 10 }, (_, j) => wantsOkLine(j % 2 === 0 ? good.port : bad.port)),
+      );
+      expect(round.filter((r) => r.ok)).toHaveLength(5);
+    }
+    await closedOnBothSides(good.open);
+    await closedOnBothSides(bad.open);
+    expect(fds()).toBeLessThanOrEqual(before + 2);
   });
 });
