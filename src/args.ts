@@ -52,22 +52,25 @@ export function parseArgs(argv: readonly string[]): Args {
     once: false,
     daemonized: false,
   };
-  let i = 0;
   let testConfig = false;
-  const value = (name: string): string => {
-    const v = argv[++i];
-    if (v === undefined) throw new UsageError(`${name} needs a value`);
-    return v;
-  };
-  for (; i < argv.length; i++) {
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--") {
-      i++;
+      rest.push(...argv.slice(i + 1));
       break;
     }
-    if (!a.startsWith("-") || a === "-") break;
+    if (!a.startsWith("-") || a === "-") {
+      rest.push(a);
+      continue;
+    }
     const [name, inline] = a.startsWith("--") && a.includes("=") ? a.split(/=(.*)/s, 2) : [a, undefined];
-    const take = (n: string) => (inline !== undefined ? inline : value(n));
+    const take = (n: string): string => {
+      if (inline !== undefined) return inline;
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${n} needs a value`);
+      return v;
+    };
     switch (name) {
       case "-d":
       case "--debug":
@@ -110,7 +113,6 @@ export function parseArgs(argv: readonly string[]): Args {
         throw new UsageError(`unknown option ${a}`);
     }
   }
-  const rest = argv.slice(i);
   if (testConfig) {
     if (rest.length > 1) throw new UsageError("-t takes at most a config file");
     return { ...args, command: "check", configFile: rest[0] };

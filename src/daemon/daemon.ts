@@ -139,7 +139,7 @@ export class Daemon {
     await this.reloading;
     await this.watcher?.close();
     clearInterval(this.reminderTimer);
-    this.monitor?.stop();
+    await this.monitor?.stop();
     const active = this.director ? this.activeFallbacks() : [];
     await this.director?.stop({ clean: true });
     // ldirectord never runs fallbackcommand on shutdown (resource-agents #750); a

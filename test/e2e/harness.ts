@@ -144,8 +144,12 @@ export class Harness {
     return existsSync(this.log) ? readFileSync(this.log, "utf8").split("\n").filter(Boolean) : [];
   }
 
+  /**
+   * The kernel writes: -A -E -D -a -e -d -C lines, whether run directly or inside -R.
+   * A batch's -R also carries its read-back (-S, -L) and marker lines; those are not writes.
+   */
   writes(): string[] {
-    return this.logLines().filter((l) => l.startsWith("R ") || /(^| )-[AEDaedRC]( |$)/.test(l));
+    return this.logLines().filter((l) => /^(R )?-[AEDaedC] /.test(l));
   }
 
   async until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
