@@ -12,18 +12,10 @@ export const simpletcpChecker: Checker = (target, spec, signal) =>
     for (;;) {
       const line = await conversation.readRawLine();
       if (line === undefined) throw new ConversationError(`receive /${spec.receive}/ not matched`);
-      if (lineMatches(spec.receive, line)) return `simpletcp ${quoteReply(line.replace(/\r?\n$/, ""))}`;
+      if (receiveMatches(spec.receive, line)) return `simpletcp ${quoteReply(line.replace(/\r?\n$/, ""))}`;
     }
   });
 
 export function simpletcpPayload(request: string): string {
   return request.replace(/^\//, "").replaceAll("\\n", "\n");
-}
-
-/**
- * Perl's `$line =~ /re/` on a line read with <$sock>: the line keeps its "\n", and Perl's `$`
- * also matches just before that final "\n". Trying the line with and without it gives both.
- */
-function lineMatches(receive: string, line: string): boolean {
-  return receiveMatches(receive, line) || (line.endsWith("\n") && receiveMatches(receive, line.slice(0, -1)));
 }

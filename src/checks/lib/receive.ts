@@ -10,9 +10,15 @@ export function receiveRegex(receive: string): RegExp | undefined {
   }
 }
 
-/** True when `receive` is "" (do not check) or matches somewhere in `text`; an invalid pattern never matches. */
+/**
+ * True when `receive` is "" (do not check) or matches somewhere in `text`; an invalid
+ * pattern never matches. receive= is a Perl pattern: Perl's `$` (without /m) also
+ * matches before a final newline, so `receive="^OK$"` matches a body of "OK\n". The text
+ * is tried without that newline too, so files written for ldirectord keep working.
+ */
 export function receiveMatches(receive: string, text: string): boolean {
   if (receive === "") return true;
   const re = receiveRegex(receive);
-  return re?.test(text) === true;
+  if (!re) return false;
+  return re.test(text) || (text.endsWith("\n") && re.test(text.slice(0, -1)));
 }
