@@ -251,13 +251,11 @@ export class Monitor {
       pending = Promise.reject(error);
     }
     pending
-      .catch(
-        (error: unknown): CheckResult => ({
-          ok: false,
-          reason: `check error: ${String(error)}`,
-          latencyMs: 0,
-        }),
-      )
+      .catch((error: unknown): CheckResult => ({
+        ok: false,
+        reason: `check error: ${String(error)}`,
+        latencyMs: 0,
+      }))
       .then((result) => this.complete(probe, controller, kind, result));
   }
 

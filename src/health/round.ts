@@ -143,6 +143,7 @@ export function formatProbeTable(rows: ProbeRow[]): string {
 
 /** Reasons come from the network: keep each on one line and free of control characters. */
 function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return text.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
 }
 

@@ -29,7 +29,9 @@ describe("runCommand", () => {
     for (const pid of leftovers.splice(0)) {
       try {
         process.kill(pid, "SIGKILL");
-      } catch {}
+      } catch {
+        // already exited
+      }
     }
     await rm(dir, { recursive: true, force: true });
   });

@@ -174,7 +174,7 @@ describe("probeRound", () => {
       ]),
     ]);
     const rows = await probeRound(cfg);
-    expect(rows.map(({ latencyMs, ...rest }) => rest)).toEqual([
+    expect(rows.map(({ latencyMs: _latency, ...rest }) => rest)).toEqual([
       {
         virtual: "tcp:10.0.0.1:80",
         real: `127.0.0.1:${open}`,

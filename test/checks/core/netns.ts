@@ -26,10 +26,14 @@ export function createNetns(): TestNetns {
   const remove = () => {
     try {
       ip("netns", "del", name); // takes the veth pair with it
-    } catch {}
+    } catch {
+      // already gone
+    }
     try {
       ip("link", "del", hostIf);
-    } catch {}
+    } catch {
+      // went with the namespace
+    }
   };
   try {
     ip("netns", "add", name);
