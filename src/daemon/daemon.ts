@@ -17,6 +17,8 @@ import { Alerts } from "./alerts.js";
 import { callbackArgv } from "./callback.js";
 import { runCommand } from "./command.js";
 import { fallbackCommandArgv } from "./fallback-command.js";
+import { Instances } from "./instances.js";
+import { MaintenanceWatch } from "./maintenance.js";
 import { ldirectordRealId, MonitorFiles } from "./monitorfile.js";
 import { type SorryHandle, sameSorry } from "./sorry.js";
 import { watchConfig } from "./watch.js";
@@ -30,6 +32,8 @@ export interface DaemonOptions {
   logger: Logger;
   /** Extra checks the backend puts on a config (nftables refuses gate, ipip, wlc, …); throws ConfigErrors. */
   validate?: (config: Config) => void;
+  /** CLI options the execute= instances inherit (--backend, --ipvsadm). */
+  instanceArgs?: string[];
   /** Called with a human summary each time the kernel table changes (the demo prints it). */
   onTableChange?: (text: string) => void;
 }
@@ -51,6 +55,8 @@ export class Daemon {
   /** realId → its virtual and real in the current config. */
   private reals = new Map<string, { v: VirtualService; r: RealServer }>();
   private reminderTimer: NodeJS.Timeout | undefined;
+  private maintenance: MaintenanceWatch | undefined;
+  private instances!: Instances;
 
   constructor(private readonly opts: DaemonOptions) {
     this.log = opts.logger;
@@ -81,7 +87,10 @@ export class Daemon {
     this.monitor.on("result", (e) => this.onResult(e.id, e.result));
     this.monitor.on("transition", (e) => this.onTransition(e.id, e.from, e.to, e.result.reason));
     this.monitor.sync(probesFor(this.config, realId));
+    await this.syncMaintenance();
     if (this.config.global.autoreload) await this.watch();
+    this.instances = new Instances(this.log, this.opts.instanceArgs);
+    await this.instances.sync(this.config.global.execute);
     this.state = "running";
     this.log.info(
       { virtuals: this.config.virtuals.length, backend: this.opts.backend.name },
@@ -119,6 +128,8 @@ export class Daemon {
       await this.syncSorry();
       this.director.setConfig(next);
       this.monitor.sync(probesFor(next, realId));
+      await this.syncMaintenance();
+      await this.instances.sync(next.global.execute);
       if (autoreloadChanged) {
         await this.watcher?.close();
         this.watcher = undefined;
@@ -138,7 +149,9 @@ export class Daemon {
     this.state = "stopping";
     await this.reloading;
     await this.watcher?.close();
+    await this.maintenance?.close();
     clearInterval(this.reminderTimer);
+    await this.instances?.stopAll();
     await this.monitor?.stop();
     const active = this.director ? this.activeFallbacks() : [];
     await this.director?.stop({ clean: true });
@@ -261,6 +274,26 @@ export class Daemon {
     if (!argv) return this.log.warn({ callback: cb }, "callback is not executable; not run");
     const r = await runCommand(argv, { timeoutMs: 30_000 });
     if (r.code !== 0) this.log.error({ callback: cb, code: r.code, output: r.output }, "callback failed");
+  }
+
+  /** maintenancedir=: files there force reals down; watched, so changes apply at once. */
+  private async syncMaintenance(): Promise<void> {
+    const dir = this.config.global.maintenanceDir;
+    if (this.maintenance && this.maintenance.dir !== dir) {
+      await this.maintenance.close();
+      this.maintenance = undefined;
+      this.director.setMaintenance(new Set());
+    }
+    if (!dir) return;
+    this.maintenance ??= new MaintenanceWatch(
+      dir,
+      (down) => {
+        if (down.size) this.log.info({ reals: [...down] }, "reals in maintenance");
+        this.director.setMaintenance(down);
+      },
+      (err) => this.log.warn({ err: String(err), dir }, "maintenancedir cannot be read"),
+    );
+    await this.maintenance.setConfig(this.config);
   }
 
   private async syncSorry(): Promise<void> {

@@ -57,7 +57,17 @@ export async function runForeground(args: Args, configPath: string): Promise<num
   };
   try {
     const backend = await createBackend({ name: args.backend, ipvsadmPath: args.ipvsadm }, config);
-    daemon = new Daemon({ configPath, backend, logger: log, validate: validatorFor(args.backend) });
+    const instanceArgs = [
+      ...(args.backend ? ["--backend", args.backend] : []),
+      ...(args.ipvsadm ? ["--ipvsadm", args.ipvsadm] : []),
+    ];
+    daemon = new Daemon({
+      configPath,
+      backend,
+      logger: log,
+      validate: validatorFor(args.backend),
+      instanceArgs,
+    });
     await daemon.start();
     const d = daemon;
     control = await startControlServer(controlSocketPath(configPath, `${dir}/ldirector`), async (req) => {

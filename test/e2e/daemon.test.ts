@@ -2,6 +2,7 @@
 // kernel, real HTTP servers on loopback as reals.
 import { spawn } from "node:child_process";
 import { request } from "node:http";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { cli, Harness, type Real, requireBuild, standIn } from "./harness.js";
@@ -214,6 +215,37 @@ describe("status", () => {
     // stop returned after cleanup: the table is already clean.
     expect(h.table().services).toEqual([]);
     expect((await h.run([h.config, "status"])).code).toBe(3);
+  });
+});
+
+describe("maintenancedir and execute=", () => {
+  it("a file named after a real takes it out; removing the file brings it back", async () => {
+    h = new Harness();
+    const [a, b] = [await h.real("a"), await h.real("b")];
+    const dir = join(h.dir, "maintenance");
+    mkdirSync(dir);
+    h.writeConfig(config([a, b], [`maintenancedir=${dir}`]));
+    const d = h.startDaemon();
+    await h.until("both in", () => Object.keys(h.weights()).length === 2);
+    writeFileSync(join(dir, `127.0.0.1:${a.port}`), "");
+    await h.until("a in maintenance", () => !(a.port in h.weights()));
+    expect(h.weights()).toEqual({ [b.port]: 2 });
+    rmSync(join(dir, `127.0.0.1:${a.port}`));
+    await h.until("a back", () => h.weights()[a.port] === 1);
+    await h.stop(d);
+  });
+
+  it("execute= starts another config's instance with this one and stops it on stop", async () => {
+    h = new Harness();
+    const [a, b] = [await h.real("a"), await h.real("b")];
+    const other = join(h.dir, "other.cf");
+    writeFileSync(other, config([b]).replace("virtual=127.0.0.1:80", "virtual=127.0.0.1:81"));
+    h.writeConfig(config([a], [`execute=${other}`]));
+    const d = h.startDaemon();
+    await h.until("other instance running", async () => (await h.run([other, "status"])).code === 0);
+    await h.until("both virtuals in", () => h.table().services.length === 2);
+    expect(await h.stop(d)).toBe(0);
+    expect((await h.run([other, "status"])).code).toBe(3);
   });
 });
 

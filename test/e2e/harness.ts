@@ -152,10 +152,14 @@ export class Harness {
     return this.logLines().filter((l) => /^(R )?-[AEDaedC] /.test(l));
   }
 
-  async until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
+  async until<T>(
+    what: string,
+    probe: () => T | undefined | false | Promise<T | undefined | false>,
+    timeoutMs = 15_000,
+  ): Promise<T> {
     const end = Date.now() + timeoutMs;
     for (;;) {
-      const v = probe();
+      const v = await probe();
       if (v) return v;
       if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
       await new Promise((r) => setTimeout(r, 100));
