@@ -114,6 +114,7 @@ export const DIRECTIVES: readonly DirectiveSpec[] = [
   row("ipvsadm", "global", "text", "raw", { extension: true }),
   row("sorryserver", "global", "address", "tolerant", { extension: true }),
   row("sorrypage", "global", "text", "raw", { extension: true }),
+  row("metricsaddress", "global", "address", "tolerant", { extension: true }),
   row("resyncinterval", "global", "count", "tolerant", { extension: true, default: "30" }),
   row("tlsverify", "both", "yesno", "exact", { extension: true, default: "no" }),
   row("tlscafile", "both", "text", "raw", { extension: true }),

@@ -14,7 +14,7 @@ import { ConfigError, ConfigErrors } from "./errors.js";
 import type { DirectiveLine } from "./parse.js";
 import { parseLines } from "./parse.js";
 import { type NameResolver, readServices, type ServicesDb, systemResolver } from "./resolve.js";
-import type { Config, GlobalSettings, LogTarget } from "./types.js";
+import type { Config, GlobalSettings, ListenAddress, LogTarget } from "./types.js";
 import { readNumber, readQuoted, readText, readYesNo } from "./values.js";
 import { readVirtual } from "./virtual.js";
 
@@ -179,8 +179,13 @@ function readGlobals(
         break;
       }
       case "sorryserver": {
-        const v = readSorryServer(d, diag);
+        const v = readListenAddress(d, diag);
         if (v !== undefined) g.sorryServer = v;
+        break;
+      }
+      case "metricsaddress": {
+        const v = readListenAddress(d, diag);
+        if (v !== undefined) g.metricsAddress = v;
         break;
       }
       case "resyncinterval":
@@ -207,19 +212,20 @@ function readLogTarget(v: string, d: DirectiveLine, diag: Diagnostics): LogTarge
   );
 }
 
-function readSorryServer(d: DirectiveLine, diag: Diagnostics): GlobalSettings["sorryServer"] {
+/** sorryserver= and metricsaddress=: a numeric address and port that ldirector listens on. */
+function readListenAddress(d: DirectiveLine, diag: Diagnostics): ListenAddress | undefined {
   const family = d.value.startsWith("[") ? "inet6" : "inet";
-  const hp = parseHostPort(d.value, family, d.valueLocation, "sorryserver", diag);
+  const hp = parseHostPort(d.value, family, d.valueLocation, d.name, diag);
   if (hp === undefined) return undefined;
   if (!hp.host.literal || hp.portText === undefined || !/^\d+$/.test(hp.portText)) {
     return fail(
       diag,
       d.valueLocation,
-      "sorryserver must be a numeric address and port, e.g. sorryserver=127.0.0.1:8080",
+      `${d.name} must be a numeric address and port, e.g. ${d.name}=127.0.0.1:8080`,
     );
   }
   const port = Number(hp.portText);
   if (port < 1 || port > 65535)
-    return fail(diag, d.valueLocation, "sorryserver port must be between 1 and 65535");
+    return fail(diag, d.valueLocation, `${d.name} port must be between 1 and 65535`);
   return { address: hp.host.text, family, port };
 }

@@ -162,6 +162,13 @@ export interface VirtualService {
   location: SourceLocation;
 }
 
+/** An address and port ldirector itself listens on (sorry server, metrics). */
+export interface ListenAddress {
+  address: string;
+  family: Family;
+  port: number;
+}
+
 /** A syslog facility or a file: ldirectord's `logfile=` takes both. */
 export type LogTarget = { kind: "file"; path: string } | { kind: "syslog"; facility: string };
 
@@ -180,7 +187,9 @@ export interface GlobalSettings {
   /** Extension `ipvsadm=`: path of the ipvsadm binary. */
   ipvsadm?: string;
   /** Extension `sorryserver=addr:port`: run the built-in sorry server there. */
-  sorryServer?: { address: string; family: Family; port: number };
+  sorryServer?: ListenAddress;
+  /** Extension `metricsaddress=addr:port`: serve Prometheus metrics at http://addr:port/metrics. */
+  metricsAddress?: ListenAddress;
   /** Extension `sorrypage=`: the HTML file the sorry server answers with. */
   sorryPage?: string;
   /** Extension `resyncinterval=`: seconds between full reads of the kernel table (0 = off). */

@@ -12,6 +12,7 @@ import { Monitor } from "../health/monitor.js";
 import { probesFor } from "../health/round.js";
 import type { Health } from "../health/types.js";
 import type { Backend } from "../ipvs/backend.js";
+import { startMetricsServer } from "../api/metrics.js";
 import { startSorryServer } from "../sorry/server.js";
 import { Alerts } from "./alerts.js";
 import { callbackArgv } from "./callback.js";
@@ -49,6 +50,7 @@ export class Daemon {
   private monitorFiles!: MonitorFiles;
   private alerts!: Alerts;
   private sorry: SorryHandle | undefined;
+  private metrics: { key: string; close(): Promise<void> } | undefined;
   private watcher: { close(): Promise<void> } | undefined;
   private readonly log: Logger;
   private reloading: Promise<ReloadOutcome> | undefined;
@@ -88,6 +90,7 @@ export class Daemon {
     this.monitor.on("transition", (e) => this.onTransition(e.id, e.from, e.to, e.result.reason));
     this.monitor.sync(probesFor(this.config, realId));
     await this.syncMaintenance();
+    await this.syncMetrics();
     if (this.config.global.autoreload) await this.watch();
     this.instances = new Instances(this.log, this.opts.instanceArgs);
     await this.instances.sync(this.config.global.execute);
@@ -129,6 +132,7 @@ export class Daemon {
       this.director.setConfig(next);
       this.monitor.sync(probesFor(next, realId));
       await this.syncMaintenance();
+      await this.syncMetrics();
       await this.instances.sync(next.global.execute);
       if (autoreloadChanged) {
         await this.watcher?.close();
@@ -160,6 +164,7 @@ export class Daemon {
     // cleaned out of the table.
     await Promise.all(active.filter((v) => v.cleanStop).map((v) => this.runFallbackCommand(v, "stop")));
     await this.sorry?.close();
+    await this.metrics?.close();
     await this.monitorFiles?.close();
     await this.alerts?.close();
     this.state = "stopped";
@@ -274,6 +279,19 @@ export class Daemon {
     if (!argv) return this.log.warn({ callback: cb }, "callback is not executable; not run");
     const r = await runCommand(argv, { timeoutMs: 30_000 });
     if (r.code !== 0) this.log.error({ callback: cb, code: r.code, output: r.output }, "callback failed");
+  }
+
+  /** metricsaddress=: Prometheus metrics over HTTP, following reloads. */
+  private async syncMetrics(): Promise<void> {
+    const want = this.config.global.metricsAddress;
+    const key = want ? `${want.address}:${want.port}` : "";
+    if ((this.metrics?.key ?? "") === key) return;
+    await this.metrics?.close();
+    this.metrics = undefined;
+    if (!want) return;
+    const server = await startMetricsServer(want.address, want.port, () => this.status());
+    this.metrics = { key, close: () => server.close() };
+    this.log.info({ address: key }, "metrics at /metrics");
   }
 
   /** maintenancedir=: files there force reals down; watched, so changes apply at once. */

@@ -1,5 +1,6 @@
 // The daemon process itself: pid file, control socket, signals, and the Daemon.
 import type { Logger } from "pino";
+import { renderMetrics } from "../api/metrics.js";
 import { startControlServer } from "../api/server.js";
 import type { Args } from "../args.js";
 import { ConfigErrors } from "../config/errors.js";
@@ -73,6 +74,7 @@ export async function runForeground(args: Args, configPath: string): Promise<num
     control = await startControlServer(controlSocketPath(configPath, `${dir}/ldirector`), async (req) => {
       if (req.cmd === "status") return d.status();
       if (req.cmd === "reload") return d.reload("control socket");
+      if (req.cmd === "metrics") return renderMetrics(d.status());
       throw new Error(`unknown command ${req.cmd}`);
     });
   } catch (err) {

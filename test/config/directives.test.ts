@@ -226,6 +226,15 @@ const accepted: Record<string, Accept[]> = {
     ],
   ],
   sorrypage: [[["sorrypage=/etc/sorry.html"], [], (c) => c.global.sorryPage, "/etc/sorry.html"]],
+  metricsaddress: [
+    [[], [], (c) => c.global.metricsAddress, undefined],
+    [
+      ["metricsaddress=127.0.0.1:9494"],
+      [],
+      (c) => c.global.metricsAddress,
+      { address: "127.0.0.1", family: "inet", port: 9494 },
+    ],
+  ],
   resyncinterval: [
     [[], [], (c) => c.global.resyncInterval, 30],
     [["resyncinterval=0"], [], (c) => c.global.resyncInterval, 0],
@@ -331,6 +340,11 @@ const rejected: Record<string, Reject[]> = {
     [[], ['recieve="x"'], /did you mean receive=/],
   ],
   sorryserver: [[["sorryserver=localhost:80"], [], /numeric address and port/]],
+  metricsaddress: [
+    [["metricsaddress=localhost:9494"], [], /metricsaddress must be a numeric address and port/],
+    [["metricsaddress=9494"], [], /"9494" is not an address/],
+    [["metricsaddress=127.0.0.1:0"], [], /port must be between 1 and 65535/],
+  ],
   tlsverify: [[["tlsverify=on"], [], /yes or no/]],
   resyncinterval: [[["resyncinterval=-1"], [], /whole number/]],
 };
@@ -372,6 +386,7 @@ describe("the directive table", () => {
       "ipvsadm",
       "sorryserver",
       "sorrypage",
+      "metricsaddress",
       "resyncinterval",
       "tlsverify",
       "tlscafile",

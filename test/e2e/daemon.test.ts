@@ -275,6 +275,30 @@ describe("sorry server", () => {
   });
 });
 
+describe("metrics", () => {
+  it("serves Prometheus metrics that follow the reals' health", async () => {
+    h = new Harness();
+    const [a, b] = [await h.real("a"), await h.real("b")];
+    const port = 30000 + (process.pid % 20000);
+    h.writeConfig(config([a, b], [`metricsaddress=127.0.0.1:${port}`]));
+    const d = h.startDaemon();
+    await h.until("both in", () => Object.keys(h.weights()).length === 2);
+    const scrape = () => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+    const real = (r: Real) => `virtual="tcp:127.0.0.1:80",real="127.0.0.1:${r.port}"`;
+    let text = await scrape();
+    expect(text).toContain(`ldirector_real_up{${real(a)}} 1`);
+    expect(text).toContain(`ldirector_real_weight{${real(b)}} 2`);
+    expect(text).toMatch(/ldirector_batches_total \d+/);
+    await h.kill(a);
+    await h.until("a out", () => !(a.port in h.weights()));
+    text = await scrape();
+    expect(text).toContain(`ldirector_real_up{${real(a)}} 0`);
+    expect(text).not.toContain(`ldirector_real_weight{${real(a)}}`);
+    expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
+    await h.stop(d);
+  });
+});
+
 describe("demo", () => {
   it("shows a failover and exits cleanly when interrupted", async () => {
     h = new Harness();
