@@ -119,10 +119,14 @@ export function parseArgs(argv: readonly string[]): Args {
   }
   if (rest.length === 0) throw new UsageError("no command given");
   if (rest.length > 2) throw new UsageError(`too many arguments: ${rest.join(" ")}`);
-  const command = rest[rest.length - 1]!;
+  // ldirectord's order is `[configfile] command`; `check FILE` and `probe FILE` read
+  // naturally the other way round, so a command first is accepted too.
+  const last = rest[rest.length - 1]!;
+  const [command, file] =
+    rest.length === 2 && !commands.has(last) && commands.has(rest[0]!) ? [rest[0]!, last] : [last, rest[0]];
   if (!commands.has(command)) throw new UsageError(`unknown command "${command}"`);
   args.command = command as Command;
-  if (rest.length === 2) args.configFile = rest[0];
+  if (rest.length === 2) args.configFile = file;
   return args;
 }
 

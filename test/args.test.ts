@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { parseArgs, UsageError } from "../src/args.js";
+
+describe("parseArgs", () => {
+  it("reads ldirectord's order: [configfile] command", () => {
+    expect(parseArgs(["/etc/x.cf", "start"])).toMatchObject({ command: "start", configFile: "/etc/x.cf" });
+    expect(parseArgs(["stop"]).command).toBe("stop");
+    expect(parseArgs(["stop"]).configFile).toBeUndefined();
+    expect(parseArgs(["-d", "x.cf", "start"])).toMatchObject({ command: "start", debug: true });
+  });
+
+  it("also reads command first for check, probe and demo", () => {
+    expect(parseArgs(["check", "etc/ldirectord.cf"])).toMatchObject({
+      command: "check",
+      configFile: "etc/ldirectord.cf",
+    });
+    expect(parseArgs(["etc/ldirectord.cf", "check"])).toMatchObject({
+      command: "check",
+      configFile: "etc/ldirectord.cf",
+    });
+    expect(parseArgs(["-t", "a.cf"])).toMatchObject({ command: "check", configFile: "a.cf" });
+    expect(parseArgs(["-t"]).command).toBe("check");
+    expect(parseArgs(["-t"]).configFile).toBeUndefined();
+  });
+
+  it("takes options anywhere before --", () => {
+    expect(parseArgs(["demo", "--once"])).toMatchObject({ command: "demo", once: true });
+    expect(parseArgs(["--backend", "nftables", "check", "a.cf"])).toMatchObject({
+      command: "check",
+      backend: "nftables",
+      configFile: "a.cf",
+    });
+    expect(parseArgs(["--backend=memory", "a.cf", "start"])).toMatchObject({ backend: "memory" });
+    expect(parseArgs(["--", "-odd.cf", "status"])).toMatchObject({
+      command: "status",
+      configFile: "-odd.cf",
+    });
+  });
+
+  it("answers version and help", () => {
+    expect(parseArgs(["-v"]).command).toBe("version");
+    expect(parseArgs(["--help"]).command).toBe("help");
+  });
+
+  it.each([
+    [[], /no command/],
+    [["frobnicate"], /unknown command "frobnicate"/],
+    [["a.cf", "b.cf", "start"], /too many arguments/],
+    [["--backend", "lvs", "start"], /ipvsadm, nftables or memory/],
+    [["--ipvsadm"], /needs a value/],
+    [["--bogus", "start"], /unknown option --bogus/],
+  ])("refuses %j", (argv, message) => {
+    expect(() => parseArgs(argv as string[])).toThrow(UsageError);
+    expect(() => parseArgs(argv as string[])).toThrow(message);
+  });
+});
