@@ -1,6 +1,6 @@
 // checktype=external: run checkcommand with ldirectord's four arguments; exit 0 = up.
 import { bracketed } from "./lib/address.js";
-import { splitCommand } from "./lib/argv.js";
+import { splitWords } from "../config/words.js";
 import { firstLine, runProcess } from "./lib/process.js";
 import { down, timeoutReason, up } from "./lib/result.js";
 import { timeLimit } from "./lib/time-limit.js";
@@ -20,7 +20,7 @@ export function externalArgs(target: CheckTarget): string[] {
 export const externalChecker: Checker = async (target, spec, signal) => {
   const startedAt = performance.now();
   const ms = spec.checkTimeoutMs;
-  const command = splitCommand(spec.command);
+  const command = splitWords(spec.command);
   if (command.length === 0) return down("no checkcommand", startedAt);
 
   const limit = timeLimit(signal, ms);

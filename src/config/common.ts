@@ -6,7 +6,7 @@ import type { Admitted } from "./admit.js";
 import { type Diagnostics, fail, warn } from "./diagnostics.js";
 import type { DirectiveLine } from "./parse.js";
 import type { AlertStatus } from "./types.js";
-import { readNumber, readText, readYesNo } from "./values.js";
+import { readCommand, readNumber, readText, readYesNo } from "./values.js";
 
 export interface CommonSettings {
   checkTimeout?: number;
@@ -60,7 +60,7 @@ export function readCommon(lines: Map<string, Admitted>, diag: Diagnostics): Com
         s.fallback6 = parseFallback(d, diag);
         break;
       case "fallbackcommand":
-        s.fallbackCommand = readText(d, diag);
+        s.fallbackCommand = readCommand(d, diag);
         break;
       case "quiescent":
         s.quiescent = readYesNo(d, diag);

@@ -6,6 +6,7 @@
 import { type Diagnostics, fail } from "./diagnostics.js";
 import type { DirectiveSpec } from "./directives.js";
 import type { DirectiveLine } from "./parse.js";
+import { splitWords } from "./words.js";
 
 export function readNumber(
   d: DirectiveLine,
@@ -68,6 +69,25 @@ export function readText(d: DirectiveLine, diag: Diagnostics): string | undefine
   const text = m === null ? d.value : m[1]!;
   if (text === "")
     return fail(diag, d.valueLocation, `${d.name} needs a value, e.g. ${d.name}=${example(d.name)}`);
+  return text;
+}
+
+/**
+ * checkcommand= and fallbackcommand=: text that must split into words (no shell runs
+ * it), so an unterminated quote is an error here rather than a failed command later.
+ */
+export function readCommand(d: DirectiveLine, diag: Diagnostics): string | undefined {
+  const text = readText(d, diag);
+  if (text === undefined) return undefined;
+  try {
+    if (splitWords(text).length === 0) return fail(diag, d.valueLocation, `${d.name} names no command`);
+  } catch (err) {
+    return fail(
+      diag,
+      d.valueLocation,
+      `${d.name}: ${(err as Error).message.replace(/ in command: .*/s, "")}; close the quote`,
+    );
+  }
   return text;
 }
 

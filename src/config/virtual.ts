@@ -22,7 +22,7 @@ import type {
   Service,
   VirtualService,
 } from "./types.js";
-import { readNumber, readQuoted, readText, readYesNo } from "./values.js";
+import { readCommand, readNumber, readQuoted, readText, readYesNo } from "./values.js";
 
 export interface BlockContext {
   diag: Diagnostics;
@@ -273,7 +273,7 @@ function readBlockSettings(lines: Map<string, Admitted>, family: Family, diag: D
         readCheckType(d, check, diag);
         break;
       case "checkcommand":
-        check.command = readText(d, diag) ?? check.command;
+        check.command = readCommand(d, diag) ?? check.command;
         break;
       case "checkport":
         check.checkPort = readNumber(d, diag, 1, 65535);

@@ -335,6 +335,10 @@ const rejected: Record<string, Reject[]> = {
     [[], ["service=gopher"], /unknown service "gopher"/],
   ],
   httpmethod: [[[], ["httpmethod=POST"], /GET or HEAD/]],
+  checkcommand: [
+    [[], ["checktype=external", "checkcommand=/bin/check 'open"], /unterminated '; close the quote/],
+  ],
+  fallbackcommand: [[['fallbackcommand=/bin/fb "x'], [], /fallbackcommand: unterminated "/]],
   unknown: [
     [["chektimeout=3"], [], /unknown directive "chektimeout"; did you mean checktimeout=\?/],
     [[], ['recieve="x"'], /did you mean receive=/],

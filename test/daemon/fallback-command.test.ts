@@ -4,31 +4,11 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { VirtualService } from "../../src/config/types.js";
 import { runCommand } from "../../src/daemon/command.js";
-import { fallbackCommandArgv, splitCommand } from "../../src/daemon/fallback-command.js";
+import { fallbackCommandArgv } from "../../src/daemon/fallback-command.js";
 
 function virtual(fields: Partial<VirtualService>): VirtualService {
   return { id: "x", family: "inet", protocol: "tcp", port: 0, reals: [], ...fields } as VirtualService;
 }
-
-describe("splitCommand", () => {
-  it.each([
-    ["/usr/local/bin/sorry", ["/usr/local/bin/sorry"]],
-    ["  /bin/cmd   -a\t-b  ", ["/bin/cmd", "-a", "-b"]],
-    ["/bin/cmd 'two words' \"and three words\"", ["/bin/cmd", "two words", "and three words"]],
-    ["/bin/cmd '$HOME' \"$HOME\" ; rm", ["/bin/cmd", "$HOME", "$HOME", ";", "rm"]],
-    ['/bin/cmd "a \\"q\\" \\\\ \\n"', ["/bin/cmd", 'a "q" \\ \\n']],
-    ["/bin/cmd 'it'\\''s' a\\ b", ["/bin/cmd", "it's", "a b"]],
-    ["/bin/cmd '' \"\"", ["/bin/cmd", "", ""]],
-    ["pre'fix'\"ed\"", ["prefixed"]],
-  ])("%s", (command, words) => {
-    expect(splitCommand(command)).toEqual(words);
-  });
-
-  it("rejects unterminated quotes", () => {
-    expect(() => splitCommand("/bin/cmd 'open")).toThrow(/unterminated '/);
-    expect(() => splitCommand('/bin/cmd "open')).toThrow(/unterminated "/);
-  });
-});
 
 describe("fallbackCommandArgv", () => {
   it("appends action, vip:vport and protocol", () => {
