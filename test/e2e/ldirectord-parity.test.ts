@@ -1,0 +1,153 @@
+// Differential test against the reference: Debian's ldirectord and ldirector read the
+// same file, write to the same ipvsadm stand-in, and must end with the same table.
+// Health is fixed by checktype=on (every real up) or off (every real down, so the
+// fallback comes in); no check sends a packet, so the 10.x addresses of the LVS
+// tutorial setups are only ever written into the stand-in's table.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { sortTable, parseSave } from "../../src/ipvs/table.js";
+import type { Table } from "../../src/ipvs/model.js";
+import { cli, requireBuild, standIn } from "./harness.js";
+
+const ldirectord = "/usr/sbin/ldirectord";
+
+beforeAll(() => {
+  requireBuild();
+  if (!existsSync(ldirectord)) {
+    throw new Error("Debian's ldirectord is missing: run scripts/install-test-deps.sh (package ldirectord)");
+  }
+});
+
+const running = new Set<ChildProcess>();
+const dirs: string[] = [];
+afterEach(() => {
+  for (const c of running) if (c.exitCode === null) c.kill("SIGKILL");
+  running.clear();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function table(dir: string): Table {
+  const env = { ...process.env, IPVSADM_STATE: join(dir, "ipvsadm.state.json") };
+  return sortTable(parseSave(execFileSync(standIn, ["-S", "-n"], { env, encoding: "utf8" })));
+}
+
+/** Waits until the table has not changed for `quietMs`, then returns it. */
+async function settled(dir: string, quietMs = 1500, capMs = 20_000): Promise<Table> {
+  const end = Date.now() + capMs;
+  let last = "";
+  let since = Date.now();
+  for (;;) {
+    const state = existsSync(join(dir, "ipvsadm.state.json"))
+      ? readFileSync(join(dir, "ipvsadm.state.json"), "utf8")
+      : "";
+    if (state !== last) {
+      last = state;
+      since = Date.now();
+    } else if (state !== "" && Date.now() - since >= quietMs) {
+      return table(dir);
+    }
+    if (Date.now() > end) throw new Error(`the table in ${dir} did not settle`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function runBoth(cf: string): Promise<{ reference: Table; ours: Table }> {
+  const tables: Table[] = [];
+  for (const which of ["ldirectord", "ldirector"] as const) {
+    const dir = mkdtempSync(join(tmpdir(), `parity-${which}-`));
+    dirs.push(dir);
+    writeFileSync(join(dir, "ldirectord.cf"), cf);
+    symlinkSync(standIn, join(dir, "ipvsadm"));
+    const env = { ...process.env, IPVSADM_STATE: join(dir, "ipvsadm.state.json"), LDIRECTOR_RUN_DIR: dir };
+    const argv =
+      which === "ldirectord"
+        ? [ldirectord, "-d", join(dir, "ldirectord.cf"), "start"]
+        : [process.execPath, cli, "--foreground", "--ipvsadm", standIn, join(dir, "ldirectord.cf"), "start"];
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: dir, env, stdio: "ignore" });
+    running.add(child);
+    tables.push(await settled(dir));
+    child.kill("SIGKILL"); // no cleanstop: the table as it ran is what is compared
+  }
+  return { reference: tables[0]!, ours: tables[1]! };
+}
+
+const globals = ["checkinterval=1", "checktimeout=1", 'logfile="local0"', "cleanstop=no"];
+
+const setups: Record<string, string[]> = {
+  "NAT with port mapping and weights (wrr)": [
+    "virtual=192.168.10.10:80",
+    "    real=10.0.0.2:8080 masq 1",
+    "    real=10.0.0.3:8080 masq 3",
+    "    service=http",
+    "    scheduler=wrr",
+  ],
+  "direct routing (gate), real port forced to the virtual's": [
+    "virtual=192.168.10.11:80",
+    "    real=10.0.0.11:80 gate 2",
+    "    real=10.0.0.12:8080 gate",
+    "    scheduler=wlc",
+  ],
+  "tunnelling (ipip) with lc": [
+    "virtual=192.168.10.12:25",
+    "    real=172.16.0.21:25 ipip",
+    "    real=172.16.0.22:25 ipip 5",
+    "    scheduler=lc",
+  ],
+  "firewall mark with persistence and netmask": [
+    "virtual=7",
+    "    real=10.0.0.31 gate",
+    "    real=10.0.0.32 gate",
+    "    persistent=600",
+    "    netmask=255.255.255.0",
+    "    scheduler=sh",
+  ],
+  "UDP DNS on port 53 (protocol udp by default), rr and dh": [
+    "virtual=192.168.10.13:53",
+    "    real=10.0.0.53:53 masq",
+    "    scheduler=rr",
+    "virtual=192.168.10.14:80",
+    "    real=10.0.0.54:80 gate",
+    "    scheduler=dh",
+  ],
+  "thresholds and weight 0": [
+    "virtual=192.168.10.15:80",
+    "    real=10.0.0.61:80 masq 0",
+    "    real=10.0.0.62:80 masq 4 l:10 u:100",
+    "    scheduler=wrr",
+  ],
+};
+
+describe("the same table as ldirectord", () => {
+  for (const [name, block] of Object.entries(setups)) {
+    it(`all reals up: ${name}`, async () => {
+      const cf = [
+        ...globals,
+        ...block.flatMap((l) => (l.startsWith("virtual=") ? [l, "    checktype=on"] : [l])),
+      ];
+      const { reference, ours } = await runBoth(`${cf.join("\n")}\n`);
+      expect(reference.services.length).toBeGreaterThan(0);
+      expect(ours).toEqual(reference);
+    });
+  }
+
+  it("all reals down: the fallback is in, with its own forwarding method", async () => {
+    const cf = [
+      ...globals,
+      "fallback=127.0.0.1:8099 masq",
+      "virtual=192.168.10.20:80",
+      "    real=10.0.0.71:80 gate",
+      "    real=10.0.0.72:80 gate",
+      "    checktype=off",
+      "virtual=192.168.10.21:443",
+      "    real=10.0.0.73:443 masq",
+      "    fallback=127.0.0.2 gate",
+      "    checktype=off",
+    ];
+    const { reference, ours } = await runBoth(`${cf.join("\n")}\n`);
+    expect(reference.services.flatMap((s) => s.dests).length).toBe(2);
+    expect(ours).toEqual(reference);
+  });
+});
