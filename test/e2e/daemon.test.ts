@@ -2,7 +2,7 @@
 // kernel, real HTTP servers on loopback as reals.
 import { spawn } from "node:child_process";
 import { request } from "node:http";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { cli, Harness, type Real, requireBuild, standIn } from "./harness.js";
@@ -272,6 +272,84 @@ describe("sorry server", () => {
     expect(Number(res.retry)).toBeGreaterThan(0);
     expect(res.body).toMatch(/<html/i);
     await h.stop(d);
+  });
+});
+
+describe("side effects", () => {
+  it("fallbackcommand starts and stops with the fallback, never at start-up, and stops on shutdown", async () => {
+    h = new Harness();
+    const [a, sorry] = [await h.real("a"), await h.real("sorry")];
+    const calls = join(h.dir, "calls");
+    const script = join(h.dir, "fallback.sh");
+    writeFileSync(script, `#!/bin/sh\necho "$@" >> ${calls}\n`, { mode: 0o755 });
+    const monitor = join(h.dir, "monitor.log");
+    h.writeConfig(
+      config([a], [], sorry.port).replace(
+        "    service=http",
+        `    service=http\n    fallbackcommand=${script}\n    monitorfile=${monitor}`,
+      ),
+    );
+    const d = h.startDaemon();
+    await h.until("a in", () => h.weights()[a.port] === 1);
+    await new Promise((r) => setTimeout(r, 1500));
+    // A healthy pool at start: the command never ran (ldirectord runs start, stop, start, stop).
+    expect(existsSync(calls)).toBe(false);
+    await h.kill(a);
+    await h.until("fallback started", () => existsSync(calls) && /start/.test(readFileSync(calls, "utf8")));
+    expect(readFileSync(calls, "utf8")).toBe("start 127.0.0.1:80 tcp\n");
+    await h.revive(a);
+    await h.until("fallback stopped", () => readFileSync(calls, "utf8").includes("stop"));
+    await h.kill(a);
+    await h.until("fallback started again", () => readFileSync(calls, "utf8").split("start").length === 3);
+    expect(await h.stop(d)).toBe(0);
+    expect(readFileSync(calls, "utf8")).toBe(
+      ["start", "stop", "start", "stop"].map((x) => `${x} 127.0.0.1:80 tcp\n`).join(""),
+    );
+    // monitorfile: ldirectord's line format, one per check result.
+    const lines = readFileSync(monitor, "utf8").trim().split("\n");
+    expect(lines.length).toBeGreaterThan(2);
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^\\[\\w{3} \\w{3} +\\d+ [\\d:]{8} \\d{4}\\] \\[${d.pid}\\] negotiate http tcp 127\\.0\\.0\\.1 ${a.port} .* \\[up\\] `,
+      ),
+    );
+    expect(lines.some((l) => / \[down\] /.test(l))).toBe(true);
+  });
+
+  it("callback= runs with the config path after a reload", async () => {
+    h = new Harness();
+    const a = await h.real("a");
+    const out = join(h.dir, "callback.out");
+    const script = join(h.dir, "callback.sh");
+    writeFileSync(script, `#!/bin/sh\necho "$@" > ${out}\n`, { mode: 0o755 });
+    h.writeConfig(config([a], [`callback="${script}"`]));
+    const d = h.startDaemon();
+    await h.until("a in", () => h.weights()[a.port] === 1);
+    h.writeConfig(config([a], [`callback="${script}"`, "quiescent=yes"]));
+    await h.until("callback ran", () => existsSync(out));
+    expect(readFileSync(out, "utf8").trim()).toBe(h.config);
+    await h.stop(d);
+  });
+
+  it("probe runs every check once and prints the table; --json too; exit 0 whatever the results", async () => {
+    h = new Harness();
+    const [a, b] = [await h.real("a"), await h.real("b")];
+    await h.kill(b);
+    h.writeConfig(config([a, b]));
+    const text = await h.run(["probe", h.config]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(new RegExp(`127\\.0\\.0\\.1:${a.port}\\s+negotiate/http\\s+up`));
+    expect(text.stdout).toMatch(
+      new RegExp(`127\\.0\\.0\\.1:${b.port}\\s+negotiate/http\\s+down\\s+connect ECONNREFUSED`),
+    );
+    const json = JSON.parse((await h.run(["--json", "probe", h.config])).stdout) as {
+      real: string;
+      ok: boolean;
+    }[];
+    expect(json.map((r) => [r.real, r.ok])).toEqual([
+      [`127.0.0.1:${a.port}`, true],
+      [`127.0.0.1:${b.port}`, false],
+    ]);
   });
 });
 
