@@ -8,6 +8,9 @@ import { loadConfig } from "../config/index.js";
 import type { AlertStatus, Config, RealServer, VirtualService } from "../config/types.js";
 import { Director } from "../director/director.js";
 import { realId } from "../director/ids.js";
+import { destPort } from "../director/plan.js";
+import { type ConnCounts, connKey } from "../ipvs/conntrack.js";
+import { canonicalAddress } from "../ipvs/normalize.js";
 import { Monitor } from "../health/monitor.js";
 import { probesFor } from "../health/round.js";
 import type { Health } from "../health/types.js";
@@ -176,6 +179,17 @@ export class Daemon {
     await this.monitorFiles.reopen();
   }
 
+  /** status() plus each real's connection counts, where the backend can tell (`ldirector status`). */
+  async report() {
+    const counts = (await this.opts.backend.connections?.().catch(() => undefined)) ?? new Map();
+    const connections: Record<string, ConnCounts> = {};
+    for (const [id, { v, r }] of this.reals) {
+      const c = counts.get(connectionKey(v, r));
+      if (c) connections[id] = c;
+    }
+    return { ...this.status(), connections };
+  }
+
   status() {
     return {
       state: this.state,
@@ -341,13 +355,26 @@ export class Daemon {
 
 type DirectorStatus = ReturnType<Director["status"]>;
 
-export function formatDirectorStatus(st: DirectorStatus): string {
+/** The key a backend's connection counts use for this real (conntrack.ts's connKey). */
+function connectionKey(v: VirtualService, r: RealServer): string {
+  const port = destPort(v, r.forward, r.port);
+  if (v.fwmark !== undefined)
+    return connKey("fwmark", String(v.fwmark), 0, canonicalAddress(r.address), port);
+  return connKey(v.protocol, canonicalAddress(v.address!), v.port, canonicalAddress(r.address), port);
+}
+
+export function formatDirectorStatus(
+  st: DirectorStatus,
+  connections: Record<string, ConnCounts> = {},
+): string {
   const lines: string[] = [];
   for (const v of st.virtuals) {
     lines.push(`${v.id}${v.fallbackActive ? "  (fallback active)" : ""}`);
     for (const r of v.reals) {
       const w = r.tableWeight === undefined ? "absent" : `weight ${r.tableWeight}`;
-      lines.push(`  -> ${r.address.padEnd(24)} ${r.health.padEnd(8)} ${w}`);
+      const c = connections[r.id];
+      const conns = c ? `  conns ${c.active} active, ${c.inactive} inactive` : "";
+      lines.push(`  -> ${r.address.padEnd(24)} ${r.health.padEnd(8)} ${w.padEnd(10)}${conns}`.trimEnd());
     }
   }
   return lines.join("\n");

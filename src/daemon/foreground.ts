@@ -72,7 +72,7 @@ export async function runForeground(args: Args, configPath: string): Promise<num
     await daemon.start();
     const d = daemon;
     control = await startControlServer(controlSocketPath(configPath, `${dir}/ldirector`), async (req) => {
-      if (req.cmd === "status") return d.status();
+      if (req.cmd === "status") return d.report();
       if (req.cmd === "reload") return d.reload("control socket");
       if (req.cmd === "metrics") return renderMetrics(d.status());
       throw new Error(`unknown command ${req.cmd}`);

@@ -1,4 +1,5 @@
 import type { Table } from "./model.js";
+import type { ConnCounts } from "./conntrack.js";
 import type { Op, OpFailure } from "./ops.js";
 
 export interface Applied {
@@ -17,6 +18,11 @@ export interface Backend {
   read(): Promise<Table>;
   /** Apply one batch, in order, then verify by reading back. Never throws for refused ops; throws BackendError when it cannot run at all. */
   apply(ops: Op[]): Promise<Applied>;
+  /**
+   * Active and inactive connections per (service, dest), keyed by conntrack.ts's connKey,
+   * where the backend can tell; called for `status` only, never on the write path.
+   */
+  connections?(): Promise<Map<string, ConnCounts>>;
 }
 
 /** The backend itself is unusable (no IPVS in the kernel, binary missing, permission denied). */

@@ -14,7 +14,8 @@ import type { Table } from "./model.js";
 import { destKey, serviceKey } from "./model.js";
 import { normalizeDest, normalizeSpec, sameDest, sameSpec, specOf } from "./normalize.js";
 import type { Op, OpFailure } from "./ops.js";
-import { formatOp, parseSave, parseThresholds, withThresholds } from "./table.js";
+import { formatOp, parseList, parseSave, parseThresholds, withThresholds } from "./table.js";
+import { type ConnCounts, connKey } from "./conntrack.js";
 
 export const NO_IPVS_MESSAGE =
   "this kernel has no IPVS (ipvsadm: Protocol not available); use --backend nftables or --backend memory";
@@ -129,6 +130,24 @@ export class IpvsadmBackend implements Backend {
     const table = this.readBack(result.stdout);
     if (!table) throw new BackendError(`${this.path} -R did not list the table: ${firstLine(result.stderr)}`);
     return table;
+  }
+
+  /** ActiveConn / InActConn from `ipvsadm -L -n`: for `status`, never on the write path. */
+  async connections(): Promise<Map<string, ConnCounts>> {
+    const result = await this.run(["-L", "-n"], "");
+    const counts = new Map<string, ConnCounts>();
+    if (result.code !== 0) return counts;
+    for (const s of parseList(result.stdout).services) {
+      const proto = s.protocol === "fwmark" ? "fwmark" : s.protocol;
+      const vip = s.protocol === "fwmark" ? String(s.fwmark) : s.address!;
+      for (const d of s.dests) {
+        counts.set(connKey(proto, vip, s.port, d.address, d.port), {
+          active: d.activeConns ?? 0,
+          inactive: d.inactiveConns ?? 0,
+        });
+      }
+    }
+    return counts;
   }
 
   async apply(ops: Op[]): Promise<Applied> {

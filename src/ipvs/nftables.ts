@@ -3,6 +3,7 @@
 // whole `table inet ldirector` (other tables are never touched), then one read-back.
 import { execFile } from "node:child_process";
 import { type Applied, type Backend, BackendError } from "./backend.js";
+import { type ConnCounts, parseConntrack } from "./conntrack.js";
 import { applyOps } from "./memory.js";
 import type { Table } from "./model.js";
 import { parseNftJson } from "./nftables-parse.js";
@@ -61,6 +62,19 @@ export class NftablesBackend implements Backend {
 
   private nftRun(args: string[], input?: string): Promise<Run> {
     return this.prefix.length ? run("ip", [...this.prefix, ...args], input) : run(this.nft, args, input);
+  }
+
+  /** From conntrack, when the conntrack tool is there; an empty map otherwise. */
+  async connections(): Promise<Map<string, ConnCounts>> {
+    const args = ["-L"];
+    try {
+      const r = this.prefix.length
+        ? await run("ip", ["netns", "exec", this.prefix[2]!, "conntrack", ...args])
+        : await run("conntrack", args);
+      return r.code === 0 ? parseConntrack(r.stdout) : new Map();
+    } catch {
+      return new Map();
+    }
   }
 
   async read(): Promise<Table> {

@@ -93,6 +93,17 @@ describe("nftables data plane in namespaces", () => {
     const conn = topo.keepAlive();
     const first = await conn.next();
     expect(first.status).toBe(200);
+    // status shows the open connection as active on its real (conntrack).
+    const real = first.body!.replace("real ", "");
+    const status = JSON.parse(
+      execFileSync(process.execPath, [cli, "--json", cfg, "status"], {
+        encoding: "utf8",
+        env: { ...process.env, LDIRECTOR_RUN_DIR: dir },
+      }),
+    ) as { connections: Record<string, { active: number; inactive: number }> };
+    expect(
+      status.connections[`tcp:${vip}:80/${topo.realAddress(Number(real))}:8080`]?.active,
+    ).toBeGreaterThanOrEqual(1);
     // Reweight through autoreload: the rules change under the open connection.
     writeFileSync(
       cfg,
