@@ -50,13 +50,52 @@ export async function runForeground(args: Args, configPath: string): Promise<num
     return 1;
   }
   let control: { close(): Promise<void> } | undefined;
-  const cleanup = async () => {
-    process.off("SIGUSR1", reopen);
-    await control?.close();
-    await removePidFile(pidFile);
-    await logging.close();
+  let cleaned: Promise<void> | undefined;
+  // Once only: a failed start and a stop signal during it may both get here.
+  const cleanup = () =>
+    (cleaned ??= (async () => {
+      process.off("SIGUSR1", reopen);
+      await control?.close();
+      await removePidFile(pidFile);
+      await logging.close();
+    })());
+
+  // Stop signals are taken from here on, before start-up finishes: a SIGTERM while the
+  // daemon is still starting (reading the table, starting execute= instances) must
+  // still clean up, not kill the process with the table half-written.
+  let started: Promise<boolean> = Promise.resolve(false);
+  let stopping: Promise<number> | undefined;
+  let exited!: (code: number) => void;
+  const done = new Promise<number>((resolve) => {
+    exited = resolve;
+  });
+  const stop = (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, "second stop signal while cleaning up; exiting now");
+      exited(1);
+      return;
+    }
+    log.info({ signal }, "stopping");
+    stopping = started
+      .then(() => daemon?.stop())
+      .catch((err: unknown) => log.error({ err }, "cleanup failed"))
+      .then(cleanup)
+      .then(() => 0);
+    void stopping.then((code) => {
+      // Nothing should be left running; if a library keeps a handle open, do not hang.
+      setTimeout(() => process.exit(code), 2000).unref();
+      exited(code);
+    });
   };
-  try {
+  const onTerm = () => stop("SIGTERM");
+  const onInt = () => stop("SIGINT");
+  const hup = () => void daemon?.reload("SIGHUP");
+  process.on("SIGTERM", onTerm);
+  process.on("SIGINT", onInt);
+  process.on("SIGHUP", hup);
+  process.on("SIGPIPE", () => {});
+
+  started = (async () => {
     const backend = await createBackend({ name: args.backend, ipvsadmPath: args.ipvsadm }, config);
     const instanceArgs = [
       ...(args.backend ? ["--backend", args.backend] : []),
@@ -77,6 +116,10 @@ export async function runForeground(args: Args, configPath: string): Promise<num
       if (req.cmd === "metrics") return renderMetrics(d.status());
       throw new Error(`unknown command ${req.cmd}`);
     });
+    return true;
+  })();
+  try {
+    await started;
   } catch (err) {
     const msg =
       err instanceof BackendError || err instanceof ConfigErrors
@@ -84,39 +127,16 @@ export async function runForeground(args: Args, configPath: string): Promise<num
         : String((err as Error)?.stack ?? err);
     log.fatal({ err }, "start failed");
     process.stderr.write(`error: ${msg}\n`);
+    process.off("SIGTERM", onTerm);
+    process.off("SIGINT", onInt);
+    process.off("SIGHUP", hup);
     await daemon?.stop().catch(() => {});
     await cleanup();
     return err instanceof ConfigErrors ? 2 : 1;
   }
-  process.send?.({ ready: true });
-  if (process.connected) process.disconnect();
-
-  const d = daemon;
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) {
-        log.warn({ signal }, "second stop signal while cleaning up; exiting now");
-        resolve(1);
-        return;
-      }
-      stopping = true;
-      log.info({ signal }, "stopping");
-      void d
-        .stop()
-        .catch((err: unknown) => log.error({ err }, "cleanup failed"))
-        .then(cleanup)
-        .then(() => {
-          process.off("SIGHUP", hup);
-          // Nothing should be left running; if a library keeps a handle open, do not hang.
-          setTimeout(() => process.exit(0), 2000).unref();
-          resolve(0);
-        });
-    };
-    const hup = () => void d.reload("SIGHUP");
-    process.on("SIGHUP", hup);
-    process.on("SIGTERM", () => stop("SIGTERM"));
-    process.on("SIGINT", () => stop("SIGINT"));
-    process.on("SIGPIPE", () => {});
-  });
+  if (!stopping) {
+    process.send?.({ ready: true });
+    if (process.connected) process.disconnect();
+  }
+  return done;
 }

@@ -149,6 +149,20 @@ describe("restart and stop", () => {
     await h.stop(second);
   });
 
+  it("SIGTERM during start-up still cleans up and exits 0", async () => {
+    h = new Harness();
+    const a = await h.real("a");
+    h.writeConfig(config([a]));
+    // An ipvsadm that takes a second per call keeps the daemon in start-up for a while.
+    const slow = join(h.dir, "slow-ipvsadm");
+    writeFileSync(slow, `#!/bin/sh\nsleep 1\nexec ${standIn} "$@"\n`, { mode: 0o755 });
+    const d = h.startDaemon(["--ipvsadm", slow]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await h.stop(d)).toBe(0);
+    expect(existsSync(join(h.dir, "ldirector.ldirectord.cf.pid"))).toBe(false);
+    expect(h.table().services).toEqual([]);
+  });
+
   it("SIGTERM with cleanstop=yes removes the virtual service; with cleanstop=no leaves it", async () => {
     h = new Harness();
     const a = await h.real("a");
