@@ -1,0 +1,37 @@
+// How each director is started on a config, with the same stand-in and the same env.
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { spawnTracked } from "./proc.mjs";
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const STAND_IN = path.join(REPO, "test/fixtures/ipvsadm");
+export const CLI = path.join(REPO, "dist/cli.js");
+export const LDIRECTORD = "/usr/sbin/ldirectord";
+
+/**
+ * dir: the session's temp dir (cwd; holds ./ipvsadm for ldirectord -d).
+ * Returns the tracked process; its stdout and stderr go to dir/<name>.out.
+ */
+export function startDirector(cleanup, name, { dir, cfg, stateFile, logFile, cpuProfDir }) {
+  const env = { IPVSADM_STATE: stateFile, IPVSADM_LOG: logFile };
+  const out = fs.openSync(path.join(dir, `${name}.out`), "a");
+  try {
+    if (name === "ldirector") {
+      const runDir = path.join(dir, "run");
+      fs.mkdirSync(runDir, { recursive: true });
+      const prof = cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", cpuProfDir] : [];
+      return spawnTracked(
+        cleanup,
+        ["node", ...prof, CLI, "--foreground", "--backend", "ipvsadm", "--ipvsadm", STAND_IN, cfg, "start"],
+        { cwd: dir, env: { ...env, LDIRECTOR_RUN_DIR: runDir }, stdout: out },
+      );
+    }
+    // ldirectord -d runs ./ipvsadm from its working directory.
+    const link = path.join(dir, "ipvsadm");
+    if (!fs.existsSync(link)) fs.symlinkSync(STAND_IN, link);
+    return spawnTracked(cleanup, [LDIRECTORD, "-d", cfg, "start"], { cwd: dir, env, stdout: out });
+  } finally {
+    fs.closeSync(out);
+  }
+}
