@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
 
-const MUTATING = /^-(?:[AEDaedCR]\b)/;
+const MUTATING = /^-[AEDaedC](\s|$)/;
 
 /**
  * Tails $IPVSADM_LOG. Each invocation is {t, args, restore: string[]}; t is
@@ -51,8 +51,10 @@ export class LogWatcher {
 
   /** Kernel-op lines of an invocation: the -R stdin lines, or the invocation itself if it writes. */
   static ops(inv) {
-    if (inv.restore.length > 0) return inv.restore;
-    return MUTATING.test(inv.args) && !/^-R\b/.test(inv.args) ? [inv.args] : [];
+    // An -R stream also carries ldirector's marker lines (-L --ldirector-mark-i) and the
+    // read-back (-S -n, -L -n --thresholds): only the lines that change the table count.
+    if (/^-R\b/.test(inv.args)) return inv.restore.filter((l) => MUTATING.test(l));
+    return MUTATING.test(inv.args) ? [inv.args] : [];
   }
 
   static isRead(inv) {
