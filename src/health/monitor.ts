@@ -1,8 +1,13 @@
 // Runs every probe on its own timer and turns results into health. Each probe is
 // single-flight (the next run is scheduled only after the previous one settled), runs
 // start at once when a probe is new (so start-up knows every real after one timeout at
-// most), later runs come every intervalMs ± 10 % so probes spread out, and a global cap
-// with a FIFO queue bounds how many checks are in flight.
+// most), and a global cap with a FIFO queue bounds how many checks are in flight.
+//
+// Later runs are at a fixed rate: the second at a random phase within one interval (so
+// probes spread evenly over the interval instead of running in bursts), then every
+// intervalMs from that planned time, not from when the last check ended. A real's death
+// is therefore seen within one interval plus the check's own duration. A check that
+// overruns its slot is followed at once by the next, without catching up missed slots.
 //
 // Probes with identical (target, spec) in several virtuals are checked once each here;
 // ldirectord checks such a real once per pass and fans the result out. Deduplicating
@@ -72,8 +77,6 @@ export interface ProbeStatus {
 }
 
 export const DEFAULT_CONCURRENCY = 256;
-/** Later runs come at intervalMs × (1 ± JITTER). */
-export const JITTER = 0.1;
 
 interface Probe {
   readonly spec: ProbeSpec;
@@ -88,6 +91,8 @@ interface Probe {
   lastCheckAt?: number;
   lastKind?: CheckKind;
   checks: number;
+  /** When the next run is planned (from `now()`); set when the probe starts. */
+  nextDue?: number;
 }
 
 type Listener<E extends keyof MonitorEvents> = (event: MonitorEvents[E]) => void;
@@ -224,6 +229,7 @@ export class Monitor {
       if (from !== to) this.emit("transition", { id: probe.spec.id, from, to, result });
       return;
     }
+    probe.nextDue = this.now() + Math.round(probe.spec.intervalMs * this.random());
     this.enqueue(probe);
   }
 
@@ -283,8 +289,11 @@ export class Monitor {
   }
 
   private schedule(probe: Probe): void {
-    const spread = 1 + JITTER * (2 * this.random() - 1);
-    const delay = Math.max(0, Math.round(probe.spec.intervalMs * spread));
+    const now = this.now();
+    // Behind schedule (a slow check, a busy process): run now, and plan from here.
+    if (probe.nextDue === undefined || probe.nextDue < now) probe.nextDue = now;
+    const delay = probe.nextDue - now;
+    probe.nextDue += probe.spec.intervalMs;
     probe.timer = this.setTimer(() => {
       probe.timer = undefined;
       this.enqueue(probe);

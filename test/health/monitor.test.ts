@@ -198,21 +198,46 @@ describe("scheduling", () => {
     expect(m.snapshot()[0]!.checks).toBeGreaterThanOrEqual(3);
   });
 
-  it("spreads later runs by up to ±10 % of the interval, and none for the first", async () => {
+  it("runs the first check at once and the second at a random phase within one interval", async () => {
     for (const [random, expected] of [
-      [0, 900],
-      [0.5, 1000],
-      [0.999_999, 1100],
+      [0, 0],
+      [0.5, 500],
+      [0.999, 999],
     ] as const) {
       const timers = countingTimers();
       const rec = recorder();
-      const m = monitor({ run: rec.run, random: () => random, ...timers });
+      const m = monitor({ run: rec.run, random: () => random, now: () => 10_000, ...timers });
       m.sync([probe("p", { intervalMs: 1000 })]);
       expect(timers.delays).toEqual([]);
-      await waitFor(() => timers.delays.length === 1, "the next run scheduled");
+      await waitFor(() => timers.delays.length >= 1, "the next run scheduled");
       expect(timers.delays[0]).toBe(expected);
       await m.stop();
     }
+  });
+
+  it("keeps a fixed rate: the time a check takes does not push later checks back", async () => {
+    let clock = 0;
+    const timers = countingTimers();
+    // Each check takes 300 ms of (injected) time.
+    const rec = recorder(async () => {
+      clock += 300;
+      return okResult();
+    });
+    const m = monitor({ run: rec.run, random: () => 0.5, now: () => clock, ...timers });
+    m.sync([probe("p", { intervalMs: 1000 })]);
+    await waitFor(() => timers.delays.length === 1, "second run planned");
+    // Started at 0 with phase 500; the check ended at 300: due in 200.
+    expect(timers.delays[0]).toBe(200);
+    clock = 500; // when that (real) timer fires
+    await waitFor(() => timers.delays.length === 2, "third run planned");
+    // The second check ran 500 → 800; the third is due at 1500, 700 from now.
+    expect(timers.delays[1]).toBe(700);
+    // Far behind (a stalled process): the next check follows at once, with no burst of
+    // catch-up runs for the missed slots.
+    clock = 4000;
+    await waitFor(() => timers.delays.length === 3, "fourth run planned");
+    expect(timers.delays[2]).toBe(0);
+    await m.stop();
   });
 
   it("never runs more checks at once than the concurrency cap, and serves the queue in order", async () => {
