@@ -67,9 +67,10 @@ function race(
     let verdict: CheckResult | undefined;
     let graceTimer: NodeJS.Timeout | undefined;
 
-    const finish = (result: CheckResult) => {
+    const finish = (answer: CheckResult) => {
       if (settled) return;
       settled = true;
+      const result = overloaded(answer, performance.now() - startedAt, limitMs, graceMs);
       clearTimeout(deadlineTimer);
       clearTimeout(graceTimer);
       outer?.removeEventListener("abort", onOuterAbort);
@@ -99,6 +100,28 @@ function race(
       (error: unknown) => finish(verdict ?? down(`checker error: ${messageOf(error)}`, startedAt)),
     );
   });
+}
+
+/**
+ * A failure that settles well past the deadline was seen late by this process, not
+ * caused by the real: a real timeout settles at the deadline (plus the grace at most).
+ * Under overload (thousands of checks on a saturated event loop) this keeps the
+ * director's own slowness from taking healthy reals out of the pool.
+ */
+export function overloaded(
+  result: CheckResult,
+  elapsedMs: number,
+  limitMs: number,
+  graceMs: number,
+): CheckResult {
+  const allowance = Math.max(graceMs + 250, limitMs / 2);
+  if (result.ok || elapsedMs <= limitMs + allowance) return result;
+  const late = Math.round(elapsedMs - limitMs);
+  return {
+    ...result,
+    reason: `${result.reason} (inconclusive: seen ${late} ms after the deadline; ldirector is overloaded)`,
+    inconclusive: true,
+  };
 }
 
 /** A checker's answer, made safe to pass on whatever it returned. */

@@ -26,6 +26,12 @@ export interface CheckResult {
   /** Short and honest: "connect ECONNREFUSED", "timeout after 3000 ms", "HTTP 503", "receive /OK/ not matched". */
   reason: string;
   latencyMs: number;
+  /**
+   * Set when the check failed only because ldirector itself was too slow to see the
+   * answer (it settled far past its deadline: the event loop was blocked or saturated).
+   * Such a result says nothing about the real and must not change its health.
+   */
+  inconclusive?: true;
 }
 
 /**

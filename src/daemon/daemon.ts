@@ -14,6 +14,7 @@ import { canonicalAddress } from "../ipvs/normalize.js";
 import { Monitor } from "../health/monitor.js";
 import { probesFor } from "../health/round.js";
 import type { Health } from "../health/types.js";
+import type { CheckResult } from "../checks/types.js";
 import type { Backend } from "../ipvs/backend.js";
 import { startMetricsServer } from "../api/metrics.js";
 import { startSorryServer } from "../sorry/server.js";
@@ -60,6 +61,7 @@ export class Daemon {
   /** realId → its virtual and real in the current config. */
   private reals = new Map<string, { v: VirtualService; r: RealServer }>();
   private reminderTimer: NodeJS.Timeout | undefined;
+  private overload = { since: 0, count: 0 };
   private maintenance: MaintenanceWatch | undefined;
   private instances!: Instances;
 
@@ -210,6 +212,21 @@ export class Daemon {
     return this.state === "stopped" ? "stopping" : this.state;
   }
 
+  /**
+   * Checks that ldirector saw too late to judge (see checks/run.ts overloaded()): health
+   * is left as it is, and the operator is told, at most once every 10 s, with a count.
+   */
+  private noteOverload(id: string, reason: string): void {
+    this.overload.count++;
+    const now = Date.now();
+    if (now - this.overload.since < 10_000) return;
+    this.log.warn(
+      { inconclusive: this.overload.count, example: id, reason },
+      "checks are falling behind: ldirector is overloaded; results too late to judge leave health unchanged",
+    );
+    this.overload = { since: now, count: 0 };
+  }
+
   private setConfig(config: Config): void {
     this.config = config;
     this.reals = new Map(
@@ -221,7 +238,8 @@ export class Daemon {
     return this.reals.get(id)?.v;
   }
 
-  private onResult(id: string, result: { ok: boolean; reason: string }): void {
+  private onResult(id: string, result: CheckResult): void {
+    if (result.inconclusive) this.noteOverload(id, result.reason);
     const found = this.reals.get(id);
     if (!found?.v.monitorFile) return;
     this.monitorFiles.record(

@@ -273,7 +273,10 @@ export class Monitor {
       return;
     }
     const from = probe.state.health;
-    const step = next(probe.state, result, probe.spec.failureCount);
+    // An inconclusive result (ldirector was too slow to see the answer) leaves health as it is.
+    const step = result.inconclusive
+      ? { state: probe.state }
+      : next(probe.state, result, probe.spec.failureCount);
     probe.state = step.state;
     if (probe.spec.spec.type === "combined") {
       probe.combined = afterCombined(probe.combined, kind === "connect" ? "connect" : "negotiate", result.ok);

@@ -2,9 +2,9 @@ import { once } from "node:events";
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CheckerRegistry } from "../../src/checks/registry.js";
-import { deadlineMs, runCheck } from "../../src/checks/run.js";
+import { deadlineMs, overloaded, runCheck } from "../../src/checks/run.js";
 import type { Checker, CheckResult } from "../../src/checks/types.js";
-import { fixedRegistry, makeSpec, makeTarget } from "../health/fixtures.js";
+import { failResult, fixedRegistry, makeSpec, makeTarget, okResult } from "../health/fixtures.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -216,5 +216,51 @@ describe("runCheck picks the checker", () => {
     expect(oracle).toMatchObject({ ok: false, reason: "service=oracle is not supported" });
     const sip = await runCheck(makeTarget(), makeSpec({ service: "sip" }), { kind: "negotiate", registry });
     expect(sip).toMatchObject({ ok: false, reason: "no checker for service=sip" });
+  });
+});
+
+describe("runCheck under overload", () => {
+  it("a timeout seen far past its deadline is inconclusive, not a failure of the real", async () => {
+    // The real answers in time, but this process is blocked (as under a saturated event
+    // loop) until long after the deadline: the answer is never seen in time.
+    const server = net.createServer((s) => s.end("200 hello\n"));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as net.AddressInfo).port;
+    const blocked: Checker = async (target, _spec, signal) => {
+      const sock = net.connect(target.port, target.address);
+      const until = performance.now() + 1200;
+      while (performance.now() < until) {
+        // busy: no timer, socket or abort event can run
+      }
+      // The answer is waiting in the socket, but the overdue deadline timer runs first.
+      try {
+        await once(sock, "data", { signal });
+        return okResult();
+      } catch {
+        return failResult("timeout after 200 ms");
+      } finally {
+        sock.destroy();
+      }
+    };
+    const result = await runCheck(makeTarget({ port }), makeSpec({ negotiateTimeoutMs: 200 }), {
+      kind: "negotiate",
+      registry: fixedRegistry({ negotiate: { http: blocked } }),
+    });
+    server.close();
+    expect(result.ok).toBe(false);
+    expect(result.inconclusive).toBe(true);
+    expect(result.reason).toMatch(/inconclusive: seen \d+ ms after the deadline; ldirector is overloaded/);
+  });
+
+  it("overloaded() leaves successes and on-time failures alone", () => {
+    const fail = failResult("timeout after 1000 ms");
+    expect(overloaded(okResult(), 5000, 1000, 250)).toEqual(okResult());
+    expect(overloaded(fail, 1000, 1000, 250)).toBe(fail);
+    expect(overloaded(fail, 1250, 1000, 250)).toBe(fail); // the grace after the deadline
+    expect(overloaded(fail, 1500, 1000, 250)).toBe(fail);
+    expect(overloaded(fail, 1501, 1000, 250).inconclusive).toBe(true);
+    // Short timeouts keep at least grace + 250 ms of allowance.
+    expect(overloaded(fail, 700, 200, 250)).toBe(fail);
+    expect(overloaded(fail, 701, 200, 250).inconclusive).toBe(true);
   });
 });

@@ -286,6 +286,21 @@ describe("scheduling", () => {
     expect(ev.transitions.map((t) => `${t.from}>${t.to}`)).toEqual(["unknown>up", "up>down", "down>up"]);
   });
 
+  it("leaves health alone on an inconclusive result (ldirector was too slow to see the answer)", async () => {
+    const inconclusive: CheckResult = { ...failResult("timeout (inconclusive)"), inconclusive: true };
+    const script = "+ii+-";
+    const rec = recorder((_call, n) =>
+      script[n - 1] === "+" ? okResult() : script[n - 1] === "i" ? inconclusive : failResult(),
+    );
+    const m = monitor({ run: rec.run });
+    const ev = events(m);
+    m.sync([probe("p", { intervalMs: 1, failureCount: 1 })]);
+    await waitFor(() => ev.results.length >= script.length, "the script");
+    await m.stop();
+    expect(ev.results.slice(0, script.length).map((r) => r.health[0])).toEqual(["u", "u", "u", "u", "d"]);
+    expect(ev.transitions.map((t) => `${t.from}>${t.to}`)).toEqual(["unknown>up", "up>down"]);
+  });
+
   it("counts a run function that rejects as a failed check", async () => {
     const m = monitor({ run: async () => Promise.reject(new Error("kaput")) });
     const ev = events(m);
