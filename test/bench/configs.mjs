@@ -21,7 +21,14 @@ export function configText({ n, base, autoreload = false, logfile, weights = new
     `virtual=${VIP}:${VPORT}`,
   ];
   for (let i = 0; i < n; i++) lines.push(`\treal=${REAL_ADDR}:${base + i} masq ${weights.get(i) ?? 1}`);
-  lines.push("\tservice=http", '\trequest="/"', '\treceive="ok"', "\tscheduler=wlc", "\tprotocol=tcp", "\tchecktype=negotiate");
+  lines.push(
+    "\tservice=http",
+    '\trequest="/"',
+    '\treceive="ok"',
+    "\tscheduler=wlc",
+    "\tprotocol=tcp",
+    "\tchecktype=negotiate",
+  );
   return `${lines.join("\n")}\n`;
 }
 

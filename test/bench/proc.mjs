@@ -65,12 +65,16 @@ export function alive(pid) {
  * PID is the program's own (exec) and the limit on open files is as high as allowed.
  */
 export function spawnTracked(cleanup, argv, { cwd, env, stdout = "ignore", stdin = "ignore" } = {}) {
-  const child = spawn("bash", ["-c", 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"', "bench", ...argv], {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: [stdin, stdout, stdout === "pipe" ? "inherit" : stdout],
-    detached: true,
-  });
+  const child = spawn(
+    "bash",
+    ["-c", 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"', "bench", ...argv],
+    {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: [stdin, stdout, stdout === "pipe" ? "inherit" : stdout],
+      detached: true,
+    },
+  );
   cleanup.pids.add(child.pid);
   const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
   child.once("exit", () => cleanup.pids.delete(child.pid));

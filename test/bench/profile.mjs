@@ -19,11 +19,15 @@ const fn = new Map();
 const mod = new Map();
 for (const [id, us] of self) {
   const cf = byId.get(id).callFrame;
-  const where = cf.url ? `${cf.url.replace(/^file:\/\/.*?node_modules\//, "npm:").replace(/^file:\/\/.*?\/dist\//, "dist/")}:${cf.lineNumber + 1}` : "";
+  const where = cf.url
+    ? `${cf.url.replace(/^file:\/\/.*?node_modules\//, "npm:").replace(/^file:\/\/.*?\/dist\//, "dist/")}:${cf.lineNumber + 1}`
+    : "";
   const key = `${cf.functionName || "(anonymous)"} ${where}`;
   fn.set(key, (fn.get(key) ?? 0) + us);
   const m = !cf.url
-    ? cf.functionName.startsWith("(") ? cf.functionName : "(native)"
+    ? cf.functionName.startsWith("(")
+      ? cf.functionName
+      : "(native)"
     : cf.url.includes("node_modules/")
       ? `npm:${cf.url.split("node_modules/")[1].split("/")[0]}`
       : cf.url.startsWith("node:")

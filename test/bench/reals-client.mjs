@@ -16,7 +16,10 @@ export async function startReals(cleanup, { n, base, readyTimeoutMs = 60000 }) {
   let ready;
   const readyP = new Promise((resolve, reject) => {
     ready = resolve;
-    setTimeout(() => reject(new Error(`reals (n=${n}) not ready after ${readyTimeoutMs} ms`)), readyTimeoutMs).unref();
+    setTimeout(
+      () => reject(new Error(`reals (n=${n}) not ready after ${readyTimeoutMs} ms`)),
+      readyTimeoutMs,
+    ).unref();
     proc.exited.then(() => reject(new Error("reals exited before ready")));
   });
   rl.on("line", (line) => {

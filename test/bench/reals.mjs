@@ -14,7 +14,9 @@
 import net from "node:net";
 import readline from "node:readline";
 
-const RESPONSE = Buffer.from("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+const RESPONSE = Buffer.from(
+  "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+);
 const HEADER_END = Buffer.from("\r\n\r\n");
 /** A request head bigger than this is not a check: drop it. */
 const MAX_HEAD = 16 * 1024;
@@ -29,7 +31,12 @@ const base = arg("base", 20000);
 const host = "127.0.0.1";
 
 /** @type {{server: net.Server|undefined, mode: "ok"|"hang"|"dead", count: number, sockets: Set<net.Socket>}[]} */
-const reals = Array.from({ length: n }, () => ({ server: undefined, mode: "ok", count: 0, sockets: new Set() }));
+const reals = Array.from({ length: n }, () => ({
+  server: undefined,
+  mode: "ok",
+  count: 0,
+  sockets: new Set(),
+}));
 
 function onConnection(real, socket) {
   real.sockets.add(socket);

@@ -13,7 +13,8 @@ const median = (xs) => {
 };
 
 const fmt = (x, digits = 0) => (x === undefined ? "—" : Number(x).toFixed(digits));
-const ratio = (a, b, digits = 2) => (a === undefined || b === undefined || b === 0 ? "—" : `${(a / b).toFixed(digits)}×`);
+const ratio = (a, b, digits = 2) =>
+  a === undefined || b === undefined || b === 0 ? "—" : `${(a / b).toFixed(digits)}×`;
 
 function byDirector(res, director, n) {
   return res.sessions.filter((s) => s.director === director && s.n === n && !s.skipped);
@@ -68,11 +69,26 @@ export function report(res) {
   const L = [];
   const row = (cells) => L.push(`| ${cells.join(" | ")} |`);
   const m = res.machine;
-  L.push(`Run ${res.date} on ${m.nproc} × ${m.cpu}, kernel ${m.kernel}, Node ${m.node}, ${m.ldirectord}; ${res.wallSeconds} s wall.`);
-  L.push(`Command: \`${res.command}\`. One stand-in ipvsadm exec: ${res.standInExecMs} ms wall (a Node start-up).`, "");
+  L.push(
+    `Run ${res.date} on ${m.nproc} × ${m.cpu}, kernel ${m.kernel}, Node ${m.node}, ${m.ldirectord}; ${res.wallSeconds} s wall.`,
+  );
+  L.push(
+    `Command: \`${res.command}\`. One stand-in ipvsadm exec: ${res.standInExecMs} ms wall (a Node start-up).`,
+    "",
+  );
 
   L.push("### CPU per check and checks per second (steady state, medians of the windows)", "");
-  row(["N", "ldirector ms CPU/check", "ldirectord ms CPU/check", "ratio", "ldirector checks/s", "ldirectord checks/s", "ldirector pass s", "ldirectord pass s", "CPU % of a core (ldirector / ldirectord)"]);
+  row([
+    "N",
+    "ldirector ms CPU/check",
+    "ldirectord ms CPU/check",
+    "ratio",
+    "ldirector checks/s",
+    "ldirectord checks/s",
+    "ldirector pass s",
+    "ldirectord pass s",
+    "CPU % of a core (ldirector / ldirectord)",
+  ]);
   row(Array(9).fill("---"));
   for (const n of ns) {
     const a = figures(res, "ldirector", n);
@@ -92,7 +108,15 @@ export function report(res) {
   L.push("");
 
   L.push("### Detection latency, kill → the stand-in logs the removing write (ms)", "");
-  row(["N", "refused ldirector p50/p99 (n)", "refused ldirectord p50/p99 (n)", "p99 ratio", "hung ldirector p50/p99 (n)", "hung ldirectord p50/p99 (n)", "p99 ratio"]);
+  row([
+    "N",
+    "refused ldirector p50/p99 (n)",
+    "refused ldirectord p50/p99 (n)",
+    "p99 ratio",
+    "hung ldirector p50/p99 (n)",
+    "hung ldirectord p50/p99 (n)",
+    "p99 ratio",
+  ]);
   row(Array(7).fill("---"));
   const cell = (f, kind) => {
     const xs = f[kind];
@@ -116,27 +140,43 @@ export function report(res) {
   L.push("");
 
   L.push("### Start-up from an empty table: time until every real is in the table, ipvsadm execs", "");
-  row(["N", "ldirector ms (runs)", "ldirector execs / ops", "ldirectord ms (runs)", "ldirectord execs / ops", "exec ratio"]);
+  row([
+    "N",
+    "ldirector ms (runs)",
+    "ldirector execs / ops",
+    "ldirectord ms (runs)",
+    "ldirectord execs / ops",
+    "exec ratio",
+  ]);
   row(Array(6).fill("---"));
   for (const n of ns) {
     const a = figures(res, "ldirector", n);
     const b = figures(res, "ldirectord", n);
     const unfinished = (f) =>
-      f.startupUnfinished.map((u) => `not done: ${u.inTable}/${n} in table after the bound, ${u.execs} execs`).join("; ");
+      f.startupUnfinished
+        .map((u) => `not done: ${u.inTable}/${n} in table after the bound, ${u.execs} execs`)
+        .join("; ");
     row([
       n,
       a.startupRuns ? `${fmt(a.startupMs)} (${a.startupRuns})` : unfinished(a) || "—",
       a.startupRuns ? `${fmt(a.startupExecs)} / ${fmt(a.startupOps)}` : "—",
-      b.startupRuns ? `${fmt(b.startupMs)} (${b.startupRuns})` : unfinished(b) || (b.skipped ? "not run" : "—"),
+      b.startupRuns
+        ? `${fmt(b.startupMs)} (${b.startupRuns})`
+        : unfinished(b) || (b.skipped ? "not run" : "—"),
       b.startupRuns ? `${fmt(b.startupExecs)} / ${fmt(b.startupOps)}` : "—",
       ratio(a.startupExecs, b.startupExecs, 3),
     ]);
   }
   L.push("");
 
-  const warmRows = ns.map((n) => [n, figures(res, "ldirectord", n)]).filter(([, f]) => f.warmExecs !== undefined);
+  const warmRows = ns
+    .map((n) => [n, figures(res, "ldirectord", n)])
+    .filter(([, f]) => f.warmExecs !== undefined);
   if (warmRows.length > 0) {
-    L.push("### ldirectord start over a table that already holds every real (used for its steady-state runs)", "");
+    L.push(
+      "### ldirectord start over a table that already holds every real (used for its steady-state runs)",
+      "",
+    );
     row(["N", "ms until its last start-up exec", "execs"]);
     row(["---", "---", "---"]);
     for (const [n, f] of warmRows) row([n, fmt(f.warmMs), fmt(f.warmExecs)]);
@@ -144,13 +184,27 @@ export function report(res) {
   }
 
   L.push("### Reload: one real's weight changed (temp file + rename), autoreload=yes", "");
-  row(["director", "N", "save → write ms (runs)", "ops in that write", "ops in the whole reload", "execs in the whole reload"]);
+  row([
+    "director",
+    "N",
+    "save → write ms (runs)",
+    "ops in that write",
+    "ops in the whole reload",
+    "execs in the whole reload",
+  ]);
   row(Array(6).fill("---"));
   for (const d of ["ldirector", "ldirectord"]) {
     for (const n of ns) {
       const f = figures(res, d, n);
       if (f.reloadRuns === 0 && f.reloadOpsTotal === undefined) continue;
-      row([d, n, `${fmt(f.reloadMs)} (${f.reloadRuns})`, fmt(f.reloadOps), fmt(f.reloadOpsTotal), fmt(f.reloadExecs)]);
+      row([
+        d,
+        n,
+        `${fmt(f.reloadMs)} (${f.reloadRuns})`,
+        fmt(f.reloadOps),
+        fmt(f.reloadOpsTotal),
+        fmt(f.reloadExecs),
+      ]);
     }
   }
   L.push("");
@@ -170,10 +224,17 @@ export function report(res) {
     for (const n of ns) {
       const f = figures(res, d, n);
       if (f.skipped) extra.push(`${d} n=${n}: skipped (${f.skipped})`);
-      if (f.execsInWindows > 0) extra.push(`${d} n=${n}: ${f.execsInWindows} ipvsadm execs during the CPU windows`);
-      if (f.unchecked > 0) extra.push(`${d} n=${n}: up to ${f.unchecked} reals got no check in a ${res.options.windowSec}-s window`);
+      if (f.execsInWindows > 0)
+        extra.push(`${d} n=${n}: ${f.execsInWindows} ipvsadm execs during the CPU windows`);
+      if (f.unchecked > 0)
+        extra.push(
+          `${d} n=${n}: up to ${f.unchecked} reals got no check in a ${res.options.windowSec}-s window`,
+        );
       for (const e of [...f.errors, ...f.notes]) extra.push(e);
-      if (f.parRefused) extra.push(`${d} n=${n}: reals killed ${f.parRefused} at a time (refused), ${f.parHung} at a time (hung)`);
+      if (f.parRefused)
+        extra.push(
+          `${d} n=${n}: reals killed ${f.parRefused} at a time (refused), ${f.parHung} at a time (hung)`,
+        );
     }
   }
   if (extra.length > 0) {

@@ -75,7 +75,9 @@ function standInExecMs() {
   try {
     for (let i = 0; i < 7; i++) {
       const t = performance.now();
-      spawnSync(STAND_IN, ["-L", "-n"], { env: { ...process.env, IPVSADM_STATE: path.join(dir, "s.json"), IPVSADM_LOG: "" } });
+      spawnSync(STAND_IN, ["-L", "-n"], {
+        env: { ...process.env, IPVSADM_STATE: path.join(dir, "s.json"), IPVSADM_LOG: "" },
+      });
       times.push(performance.now() - t);
     }
   } finally {
@@ -149,7 +151,11 @@ async function main() {
       }
       if (o.only.includes("ldirectord")) {
         if (n > o.ldirectordMaxN) {
-          res.sessions.push({ director: "ldirectord", n, skipped: `n > --ldirectord-max-n ${o.ldirectordMaxN}` });
+          res.sessions.push({
+            director: "ldirectord",
+            n,
+            skipped: `n > --ldirectord-max-n ${o.ldirectordMaxN}`,
+          });
           log(`ldirectord n=${n}: skipped (see BENCHMARKS.md)`);
           continue;
         }

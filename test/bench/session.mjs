@@ -63,7 +63,10 @@ export async function runSession(cleanup, opts) {
     }
   };
   try {
-    fs.writeFileSync(cfg, configText({ n, base: BASE_PORT, autoreload: true, logfile: path.join(dir, "director.log") }));
+    fs.writeFileSync(
+      cfg,
+      configText({ n, base: BASE_PORT, autoreload: true, logfile: path.join(dir, "director.log") }),
+    );
     if (!opts.cold) prepopulate({ standIn: STAND_IN, stateFile, n, base: BASE_PORT });
     reals = await startReals(cleanup, { n, base: BASE_PORT });
 
@@ -96,7 +99,9 @@ export async function runSession(cleanup, opts) {
       ops: watcher.invocations.reduce((s, inv) => s + LogWatcher.ops(inv).length, 0),
     };
     if (!quiet.quiet) {
-      result.notes.push(`still running ipvsadm after ${opts.startTimeoutMs} ms (${watcher.invocations.length} execs)`);
+      result.notes.push(
+        `still running ipvsadm after ${opts.startTimeoutMs} ms (${watcher.invocations.length} execs)`,
+      );
       return result;
     }
     log(`  ${director} n=${n}: settled after ${result.settle.ms} ms, ${result.settle.execs} execs`);
@@ -144,7 +149,10 @@ export async function runSession(cleanup, opts) {
     const reloadTarget = Math.floor(n / 2);
     result.detection = {};
     for (const kind of opts.kills > 0 ? ["refused", "hung"] : []) {
-      const par = Math.max(1, Math.min(kind === "hung" && director === "ldirectord" ? 1 : opts.killParallel, n - 1));
+      const par = Math.max(
+        1,
+        Math.min(kind === "hung" && director === "ldirectord" ? 1 : opts.killParallel, n - 1),
+      );
       const samples = [];
       let missed = 0;
       const started = performance.now();
@@ -165,17 +173,24 @@ export async function runSession(cleanup, opts) {
             return hit ? hit.inv.t - tk : undefined;
           }),
         );
-        for (const g of got) g === undefined ? missed++ : samples.push(g);
+        for (const g of got) {
+          if (g === undefined) missed++;
+          else samples.push(g);
+        }
         for (const i of round) await reals.revive(i);
         const back = await waitForTable(stateFile, VIP, VPORT, allIn, Math.max(30000, detectTimeout));
         checkAlive(`detection (${kind})`);
         if (back === undefined) {
-          result.notes.push(`${kind}: revived reals not back in the table within the bound; stopped this figure`);
+          result.notes.push(
+            `${kind}: revived reals not back in the table within the bound; stopped this figure`,
+          );
           break;
         }
       }
       result.detection[kind] = { samples: samples.map((s) => Math.round(s)), missed, parallel: par };
-      log(`  ${director} n=${n}: ${kind}: ${samples.length} kills, p50 ${pct(samples, 50)} ms, p99 ${pct(samples, 99)} ms, missed ${missed}`);
+      log(
+        `  ${director} n=${n}: ${kind}: ${samples.length} kills, p50 ${pct(samples, 50)} ms, p99 ${pct(samples, 99)} ms, missed ${missed}`,
+      );
     }
 
     // ---- reload: one real's weight changes
