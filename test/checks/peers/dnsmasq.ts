@@ -3,7 +3,7 @@
 // NXDOMAIN. For the dns checker.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, makeTempDir, PeerProcess, removeTempDir, tcpAccepts, waitUntil } from "./process.js";
+import { freePort, PeerProcess, startInTempDir, tcpAccepts, waitUntil } from "./process.js";
 
 export interface DnsmasqPeer {
   port: number;
@@ -18,39 +18,30 @@ export const HOSTS = [
 ];
 
 export async function startDnsmasq(): Promise<DnsmasqPeer> {
-  const dir = makeTempDir("dnsmasq");
-  let proc: PeerProcess | undefined;
-  try {
+  return startInTempDir("dnsmasq", "SIGTERM", async (dir, track) => {
     const hosts = join(dir, "hosts");
     writeFileSync(hosts, `${HOSTS.join("\n")}\n`);
     const port = await freePort(true);
-    proc = new PeerProcess("dnsmasq", [
-      "--no-daemon",
-      "--conf-file=/dev/null",
-      `--port=${port}`,
-      "--listen-address=127.0.0.1",
-      "--bind-interfaces",
-      "--no-resolv",
-      "--no-hosts",
-      `--addn-hosts=${hosts}`,
-      "--local=/example.test/",
-      `--pid-file=${join(dir, "pid")}`,
-      "--user=root",
-      "--log-queries",
-    ]);
+    const proc = track(
+      new PeerProcess("dnsmasq", [
+        "--no-daemon",
+        "--conf-file=/dev/null",
+        `--port=${port}`,
+        "--listen-address=127.0.0.1",
+        "--bind-interfaces",
+        "--no-resolv",
+        "--no-hosts",
+        `--addn-hosts=${hosts}`,
+        "--local=/example.test/",
+        `--pid-file=${join(dir, "pid")}`,
+        "--user=root",
+        "--log-queries",
+      ]),
+    );
     await waitUntil("dnsmasq", () => tcpAccepts(port), proc);
-    const started = proc;
     return {
       port,
-      process: started,
-      async stop() {
-        await started.stop("SIGTERM");
-        removeTempDir(dir);
-      },
+      process: proc,
     };
-  } catch (err) {
-    await proc?.stop();
-    removeTempDir(dir);
-    throw err;
-  }
+  });
 }

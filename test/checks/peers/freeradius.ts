@@ -2,7 +2,7 @@
 // one user), for the radius checker. reject_delay = 0 so an Access-Reject comes at once.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, makeTempDir, PeerProcess, removeTempDir, waitUntil } from "./process.js";
+import { freePort, PeerProcess, startInTempDir, waitUntil } from "./process.js";
 
 export interface FreeRadiusPeer {
   port: number;
@@ -14,9 +14,7 @@ export interface FreeRadiusPeer {
 }
 
 export async function startFreeRadius(): Promise<FreeRadiusPeer> {
-  const dir = makeTempDir("radius");
-  let proc: PeerProcess | undefined;
-  try {
+  return startInTempDir("radius", "SIGTERM", async (dir, track) => {
     const port = await freePort(true);
     const peer = { port, secret: "shared-s3cret", user: "checker", password: "s3cret-pw" };
     writeFileSync(join(dir, "dictionary"), "");
@@ -79,20 +77,11 @@ server default {
 }
 `,
     );
-    proc = new PeerProcess("freeradius", ["-f", "-l", "stdout", "-d", dir]);
-    const started = proc;
-    await waitUntil("freeradius", () => started.output.includes("Ready to process requests"), proc);
+    const proc = track(new PeerProcess("freeradius", ["-f", "-l", "stdout", "-d", dir]));
+    await waitUntil("freeradius", () => proc.output.includes("Ready to process requests"), proc);
     return {
       ...peer,
-      process: started,
-      async stop() {
-        await started.stop("SIGTERM");
-        removeTempDir(dir);
-      },
+      process: proc,
     };
-  } catch (err) {
-    await proc?.stop();
-    removeTempDir(dir);
-    throw err;
-  }
+  });
 }

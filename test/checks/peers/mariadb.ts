@@ -1,7 +1,7 @@
 // A real MariaDB on 127.0.0.1 with a password user, for the mysql checker.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, makeTempDir, PeerProcess, removeTempDir, run, tcpAccepts, waitUntil } from "./process.js";
+import { freePort, PeerProcess, startInTempDir, run, tcpAccepts, waitUntil } from "./process.js";
 
 export interface MariaDbPeer {
   port: number;
@@ -13,9 +13,7 @@ export interface MariaDbPeer {
 }
 
 export async function startMariaDb(): Promise<MariaDbPeer> {
-  const dir = makeTempDir("mariadb");
-  let proc: PeerProcess | undefined;
-  try {
+  return startInTempDir("mariadb", "SIGTERM", async (dir, track) => {
     const data = join(dir, "data");
     const socket = join(dir, "sock");
     run("mariadb-install-db", [
@@ -26,17 +24,19 @@ export async function startMariaDb(): Promise<MariaDbPeer> {
       "--skip-test-db",
     ]);
     const port = await freePort();
-    proc = new PeerProcess("mariadbd", [
-      "--no-defaults",
-      `--datadir=${data}`,
-      `--socket=${socket}`,
-      `--port=${port}`,
-      "--bind-address=127.0.0.1",
-      "--user=root",
-      "--skip-log-bin",
-      "--innodb-buffer-pool-size=16M",
-      `--pid-file=${join(dir, "pid")}`,
-    ]);
+    const proc = track(
+      new PeerProcess("mariadbd", [
+        "--no-defaults",
+        `--datadir=${data}`,
+        `--socket=${socket}`,
+        `--port=${port}`,
+        "--bind-address=127.0.0.1",
+        "--user=root",
+        "--skip-log-bin",
+        "--innodb-buffer-pool-size=16M",
+        `--pid-file=${join(dir, "pid")}`,
+      ]),
+    );
     await waitUntil("mariadbd", async () => existsSync(socket) && (await tcpAccepts(port)), proc);
     const peer = { port, user: "checker", password: "s3cret-pw", database: "ldir" };
     run("mariadb", ["--no-defaults", "-S", socket, "-uroot"], {
@@ -49,18 +49,9 @@ export async function startMariaDb(): Promise<MariaDbPeer> {
         `CREATE TABLE ${peer.database}.empty (ok INT);`,
       ].join("\n"),
     });
-    const started = proc;
     return {
       ...peer,
-      process: started,
-      async stop() {
-        await started.stop("SIGTERM");
-        removeTempDir(dir);
-      },
+      process: proc,
     };
-  } catch (err) {
-    await proc?.stop();
-    removeTempDir(dir);
-    throw err;
-  }
+  });
 }

@@ -2,16 +2,7 @@
 // checker. PostgreSQL refuses to run as root, so initdb and postgres run as `postgres`.
 import { chownSync, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import {
-  freePort,
-  makeTempDir,
-  PeerProcess,
-  removeTempDir,
-  run,
-  tcpAccepts,
-  userIds,
-  waitUntil,
-} from "./process.js";
+import { freePort, PeerProcess, startInTempDir, run, tcpAccepts, userIds, waitUntil } from "./process.js";
 
 export interface PostgresPeer {
   port: number;
@@ -33,11 +24,10 @@ function postgresBin(name: string): string {
 }
 
 export async function startPostgres(): Promise<PostgresPeer> {
-  const dir = makeTempDir("pgsql");
-  const ids = userIds("postgres");
-  chownSync(dir, ids.uid, ids.gid);
-  let proc: PeerProcess | undefined;
-  try {
+  // SIGINT is PostgreSQL's fast shutdown: it frees its shared memory, SIGKILL would leak it.
+  return startInTempDir("pgsql", "SIGINT", async (dir, track) => {
+    const ids = userIds("postgres");
+    chownSync(dir, ids.uid, ids.gid);
     const data = join(dir, "data");
     run(
       postgresBin("initdb"),
@@ -55,10 +45,12 @@ export async function startPostgres(): Promise<PostgresPeer> {
       { ...ids, cwd: dir },
     );
     const port = await freePort();
-    proc = new PeerProcess(
-      postgresBin("postgres"),
-      ["-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"],
-      { ...ids, cwd: dir },
+    const proc = track(
+      new PeerProcess(
+        postgresBin("postgres"),
+        ["-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"],
+        { ...ids, cwd: dir },
+      ),
     );
     await waitUntil("postgres", () => tcpAccepts(port), proc);
     const peer = { port, user: "checker", password: "s3cret-pw", database: "ldir" };
@@ -89,19 +81,9 @@ export async function startPostgres(): Promise<PostgresPeer> {
       peer.database,
       `CREATE TABLE health (ok int);\nINSERT INTO health VALUES (1);\nCREATE TABLE empty (ok int);\nGRANT SELECT ON health, empty TO ${peer.user};\n`,
     );
-    const started = proc;
     return {
       ...peer,
-      process: started,
-      async stop() {
-        // SIGINT is PostgreSQL's fast shutdown: it frees its shared memory, SIGKILL would leak it.
-        await started.stop("SIGINT");
-        removeTempDir(dir);
-      },
+      process: proc,
     };
-  } catch (err) {
-    await proc?.stop();
-    removeTempDir(dir);
-    throw err;
-  }
+  });
 }

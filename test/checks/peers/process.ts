@@ -137,3 +137,32 @@ export function tcpAccepts(port: number): Promise<boolean> {
 export function userIds(name: string): { uid: number; gid: number } {
   return { uid: Number(run("id", ["-u", name]).trim()), gid: Number(run("id", ["-g", name]).trim()) };
 }
+
+/**
+ * Starts a peer in a fresh temp dir. `start` gets the dir and `track`, to hand over each
+ * process it starts. If start fails, the tracked process is stopped and the dir removed
+ * before the error goes on; otherwise the peer gets a stop() that stops its process with
+ * `signal` (the server's clean-shutdown signal) and removes the dir.
+ */
+export async function startInTempDir<T extends { process: PeerProcess }>(
+  prefix: string,
+  signal: NodeJS.Signals,
+  start: (dir: string, track: (p: PeerProcess) => PeerProcess) => Promise<T>,
+): Promise<T & { stop(): Promise<void> }> {
+  const dir = makeTempDir(prefix);
+  let tracked: PeerProcess | undefined;
+  try {
+    const peer = await start(dir, (p) => (tracked = p));
+    return {
+      ...peer,
+      async stop() {
+        await peer.process.stop(signal);
+        removeTempDir(dir);
+      },
+    };
+  } catch (err) {
+    await tracked?.stop();
+    removeTempDir(dir);
+    throw err;
+  }
+}

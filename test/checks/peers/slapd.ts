@@ -2,7 +2,7 @@
 // and ldaps:// with a fresh self-signed certificate, for the ldap/ldaps checker.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, makeTempDir, PeerProcess, removeTempDir, run, tcpAccepts, waitUntil } from "./process.js";
+import { freePort, PeerProcess, startInTempDir, run, tcpAccepts, waitUntil } from "./process.js";
 
 export interface SlapdPeer {
   ldapPort: number;
@@ -43,9 +43,7 @@ function selfSigned(dir: string, name: string): { cert: string; key: string } {
 }
 
 export async function startSlapd(): Promise<SlapdPeer> {
-  const dir = makeTempDir("slapd");
-  let proc: PeerProcess | undefined;
-  try {
+  return startInTempDir("slapd", "SIGTERM", async (dir, track) => {
     const suffix = "dc=example,dc=com";
     const userDn = `uid=checker,ou=people,${suffix}`;
     const userPassword = "s3cret-pw";
@@ -100,16 +98,17 @@ export async function startSlapd(): Promise<SlapdPeer> {
     run("slapadd", ["-f", conf, "-l", ldif]);
     const ldapPort = await freePort();
     const ldapsPort = await freePort();
-    proc = new PeerProcess("slapd", [
-      "-f",
-      conf,
-      "-h",
-      `ldap://127.0.0.1:${ldapPort}/ ldaps://127.0.0.1:${ldapsPort}/`,
-      "-d",
-      "0",
-    ]);
+    const proc = track(
+      new PeerProcess("slapd", [
+        "-f",
+        conf,
+        "-h",
+        `ldap://127.0.0.1:${ldapPort}/ ldaps://127.0.0.1:${ldapsPort}/`,
+        "-d",
+        "0",
+      ]),
+    );
     await waitUntil("slapd", async () => (await tcpAccepts(ldapPort)) && (await tcpAccepts(ldapsPort)), proc);
-    const started = proc;
     return {
       ldapPort,
       ldapsPort,
@@ -118,15 +117,7 @@ export async function startSlapd(): Promise<SlapdPeer> {
       userPassword,
       certFile: server.cert,
       otherCaFile: other.cert,
-      process: started,
-      async stop() {
-        await started.stop("SIGTERM");
-        removeTempDir(dir);
-      },
+      process: proc,
     };
-  } catch (err) {
-    await proc?.stop();
-    removeTempDir(dir);
-    throw err;
-  }
+  });
 }
