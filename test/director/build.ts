@@ -10,28 +10,12 @@ import type {
   RealServer,
   VirtualService,
 } from "../../src/config/types.js";
+import { checkSpec } from "../support/spec.js";
 
 const here = { file: "test.cf", line: 1, column: 1 };
 
 export function check(type: CheckType = "negotiate"): CheckSpec {
-  return {
-    type,
-    connectCount: 0,
-    service: "http",
-    request: "/",
-    receive: "",
-    httpMethod: "GET",
-    port: 80,
-    login: "",
-    passwd: "",
-    database: "",
-    secret: "",
-    command: "",
-    checkTimeoutMs: 5000,
-    negotiateTimeoutMs: 30000,
-    checkCount: 1,
-    tlsVerify: false,
-  };
+  return checkSpec({ type, port: 80 });
 }
 
 export function real(

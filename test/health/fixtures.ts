@@ -3,27 +3,10 @@
 import type { CheckerRegistry } from "../../src/checks/registry.js";
 import type { Checker, CheckResult, CheckTarget } from "../../src/checks/types.js";
 import type { CheckSpec } from "../../src/config/types.js";
+import { checkSpec } from "../support/spec.js";
 
 export function makeSpec(over: Partial<CheckSpec> = {}): CheckSpec {
-  return {
-    type: "negotiate",
-    connectCount: 0,
-    service: "http",
-    request: "/",
-    receive: "",
-    httpMethod: "GET",
-    port: 80,
-    login: "",
-    passwd: "",
-    database: "",
-    secret: "",
-    command: "",
-    checkTimeoutMs: 1000,
-    negotiateTimeoutMs: 1000,
-    checkCount: 1,
-    tlsVerify: false,
-    ...over,
-  };
+  return checkSpec({ port: 80, checkTimeoutMs: 1000, negotiateTimeoutMs: 1000, ...over });
 }
 
 export function makeTarget(over: Partial<CheckTarget> = {}): CheckTarget {

@@ -6,27 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CheckTarget } from "../../../src/checks/types.js";
 import type { CheckSpec } from "../../../src/config/types.js";
+import { checkSpec } from "../../support/spec.js";
 
 export function spec(over: Partial<CheckSpec> = {}): CheckSpec {
-  return {
-    type: "negotiate",
-    connectCount: 0,
-    service: "http",
-    request: "/",
-    receive: "",
-    httpMethod: "GET",
-    port: 0,
-    login: "",
-    passwd: "",
-    database: "",
-    secret: "",
-    command: "/bin/true",
-    checkTimeoutMs: 2000,
-    negotiateTimeoutMs: 2000,
-    checkCount: 1,
-    tlsVerify: false,
-    ...over,
-  };
+  return checkSpec({ command: "/bin/true", checkTimeoutMs: 2000, negotiateTimeoutMs: 2000, ...over });
 }
 
 export function target(port: number, over: Partial<CheckTarget> = {}): CheckTarget {

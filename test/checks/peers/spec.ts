@@ -2,27 +2,10 @@
 
 import type { CheckTarget } from "../../../src/checks/types.js";
 import type { CheckSpec, Service } from "../../../src/config/types.js";
+import { checkSpec } from "../../support/spec.js";
 
 export function negotiateSpec(service: Service, over: Partial<CheckSpec> = {}): CheckSpec {
-  return {
-    type: "negotiate",
-    connectCount: 0,
-    service,
-    request: "/",
-    receive: "",
-    httpMethod: "GET",
-    port: 0,
-    login: "",
-    passwd: "",
-    database: "",
-    secret: "",
-    command: "",
-    checkTimeoutMs: 5000,
-    negotiateTimeoutMs: 5000,
-    checkCount: 1,
-    tlsVerify: false,
-    ...over,
-  };
+  return checkSpec({ service, checkTimeoutMs: 5000, negotiateTimeoutMs: 5000, ...over });
 }
 
 export function loopbackTarget(port: number, protocol: "tcp" | "udp" = "tcp"): CheckTarget {
