@@ -116,6 +116,9 @@ export const DIRECTIVES: readonly DirectiveSpec[] = [
   row("sorrypage", "global", "text", "raw", { extension: true }),
   row("metricsaddress", "global", "address", "tolerant", { extension: true }),
   row("resyncinterval", "global", "count", "tolerant", { extension: true, default: "30" }),
+  row("webcontrol", "global", "yesno", "exact", { extension: true, default: "no" }),
+  row("controlsocket", "global", "text", "raw", { extension: true }),
+  row("statefile", "global", "text", "raw", { extension: true }),
   row("tlsverify", "both", "yesno", "exact", { extension: true, default: "no" }),
   row("tlscafile", "both", "text", "raw", { extension: true }),
 ];

@@ -125,6 +125,7 @@ function readGlobals(
     supervised: false,
     readdQuiescent: false,
     resyncInterval: 30,
+    webControl: false,
   };
   for (const [name, { line: d, spec }] of lines) {
     switch (name) {
@@ -191,6 +192,25 @@ function readGlobals(
       case "resyncinterval":
         g.resyncInterval = readNumber(d, diag, 0, 2147483647) ?? g.resyncInterval;
         break;
+      case "webcontrol":
+        g.webControl = readYesNo(d, diag) ?? false;
+        break;
+      case "controlsocket":
+      case "statefile": {
+        const v = readText(d, diag);
+        if (v === undefined) break;
+        if (!v.startsWith("/")) {
+          fail(
+            diag,
+            d.valueLocation,
+            `${name} must be an absolute path, e.g. ${name}=/run/ldirector/web.sock`,
+          );
+          break;
+        }
+        if (name === "controlsocket") g.controlSocket = v;
+        else g.stateFile = v;
+        break;
+      }
     }
   }
   for (const d of all) {
@@ -212,8 +232,16 @@ function readLogTarget(v: string, d: DirectiveLine, diag: Diagnostics): LogTarge
   );
 }
 
-/** sorryserver= and metricsaddress=: a numeric address and port that ldirector listens on. */
+/**
+ * sorryserver= and metricsaddress=: a numeric address and port that ldirector listens on.
+ * metricsaddress= also takes a bare port, meaning loopback: the status page and metrics
+ * are opt-in, and reaching them from elsewhere should be a choice written out.
+ */
 function readListenAddress(d: DirectiveLine, diag: Diagnostics): ListenAddress | undefined {
+  if (d.name === "metricsaddress" && /^\d+$/.test(d.value)) {
+    const port = Number(d.value);
+    if (port >= 1 && port <= 65535) return { address: "127.0.0.1", family: "inet", port };
+  }
   const family = d.value.startsWith("[") ? "inet6" : "inet";
   const hp = parseHostPort(d.value, family, d.valueLocation, d.name, diag);
   if (hp === undefined) return undefined;

@@ -194,6 +194,12 @@ export interface GlobalSettings {
   sorryPage?: string;
   /** Extension `resyncinterval=`: seconds between full reads of the kernel table (0 = off). */
   resyncInterval: number;
+  /** Extension `webcontrol=yes`: the web status page (on metricsaddress=) may drain, disable and enable reals. */
+  webControl: boolean;
+  /** Extension `controlsocket=`: the control socket's path (default /run/ldirector/ldirector.<name>.sock). */
+  controlSocket?: string;
+  /** Extension `statefile=`: where runtime overrides are kept (default /var/lib/ldirector/<name>.state). */
+  stateFile?: string;
 }
 
 export interface ConfigWarning {

@@ -234,6 +234,29 @@ const accepted: Record<string, Accept[]> = {
       (c) => c.global.metricsAddress,
       { address: "127.0.0.1", family: "inet", port: 9494 },
     ],
+    [
+      ["metricsaddress=9494"],
+      [],
+      (c) => c.global.metricsAddress,
+      { address: "127.0.0.1", family: "inet", port: 9494 },
+    ],
+  ],
+  webcontrol: [
+    [[], [], (c) => c.global.webControl, false],
+    [
+      ["webcontrol=yes"],
+      [],
+      (c) => [c.global.webControl, c.extensions.map((e) => e.name)],
+      [true, ["webcontrol"]],
+    ],
+  ],
+  controlsocket: [
+    [[], [], (c) => c.global.controlSocket, undefined],
+    [["controlsocket=/run/lb/ctl.sock"], [], (c) => c.global.controlSocket, "/run/lb/ctl.sock"],
+  ],
+  statefile: [
+    [[], [], (c) => c.global.stateFile, undefined],
+    [["statefile=/var/lib/lb/state.json"], [], (c) => c.global.stateFile, "/var/lib/lb/state.json"],
   ],
   resyncinterval: [
     [[], [], (c) => c.global.resyncInterval, 30],
@@ -346,11 +369,14 @@ const rejected: Record<string, Reject[]> = {
   sorryserver: [[["sorryserver=localhost:80"], [], /numeric address and port/]],
   metricsaddress: [
     [["metricsaddress=localhost:9494"], [], /metricsaddress must be a numeric address and port/],
-    [["metricsaddress=9494"], [], /"9494" is not an address/],
+    [["metricsaddress=99999"], [], /"99999" is not an address/],
     [["metricsaddress=127.0.0.1:0"], [], /port must be between 1 and 65535/],
   ],
   tlsverify: [[["tlsverify=on"], [], /yes or no/]],
   resyncinterval: [[["resyncinterval=-1"], [], /whole number/]],
+  webcontrol: [[["webcontrol=on"], [], /yes or no/]],
+  controlsocket: [[["controlsocket=ctl.sock"], [], /controlsocket must be an absolute path/]],
+  statefile: [[["statefile="], [], /statefile needs a value/]],
 };
 
 function file(globals: string[], body: string[]): string {
@@ -392,6 +418,9 @@ describe("the directive table", () => {
       "sorrypage",
       "metricsaddress",
       "resyncinterval",
+      "webcontrol",
+      "controlsocket",
+      "statefile",
       "tlsverify",
       "tlscafile",
     ]);

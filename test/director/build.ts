@@ -106,6 +106,7 @@ export function config(virtuals: VirtualService[], global: Partial<GlobalSetting
       supervised: false,
       readdQuiescent: false,
       resyncInterval: 0,
+      webControl: false,
       ...global,
     },
     virtuals,

@@ -69,6 +69,7 @@ function config(virtuals: VirtualService[]): Config {
       supervised: false,
       readdQuiescent: true,
       resyncInterval: 0,
+      webControl: false,
     },
     virtuals,
     warnings: [],
