@@ -78,6 +78,10 @@ export interface DirectorCounters {
   batches: number;
   opsApplied: number;
   opsFailed: number;
+  /** Batches that failed as a whole (the backend threw) or in part (some op refused). */
+  batchesFailed: number;
+  /** Ops a resync found missing: the kernel table had drifted from what this director wrote. */
+  resyncRepairs: number;
   /** now() at the end of the last pass. */
   lastPassAt: number | undefined;
   lastError: string | undefined;
@@ -125,6 +129,8 @@ export class Director extends EventEmitter<DirectorEvents> {
     batches: 0,
     opsApplied: 0,
     opsFailed: 0,
+    batchesFailed: 0,
+    resyncRepairs: 0,
     lastPassAt: undefined,
     lastError: undefined,
   };
@@ -212,6 +218,17 @@ export class Director extends EventEmitter<DirectorEvents> {
     }
   }
 
+  /**
+   * Runs a pass now instead of after the debounce, and resolves when the table reflects
+   * everything set so far: an operator's drain answers with the table already changed.
+   */
+  async flush(): Promise<void> {
+    if (this.stopped || !this.started) return;
+    this.cancel("debounceTimer");
+    this.trigger();
+    await this.idle();
+  }
+
   /** Resolves once no pass is running (timers may still be armed). */
   async idle(): Promise<void> {
     while (this.running) await this.running;
@@ -280,7 +297,11 @@ export class Director extends EventEmitter<DirectorEvents> {
     try {
       if (this.known === undefined || this.readNext) {
         this.readNext = false;
+        const believed = this.known;
         this.known = await this.backend.read();
+        // What it takes to put the table back as we left it = what someone else changed.
+        if (believed !== undefined)
+          this.counters.resyncRepairs += diff(believed, this.known, this.owned(this.known)).length;
       }
       const actual = this.known;
       const desired = plan({
@@ -313,7 +334,14 @@ export class Director extends EventEmitter<DirectorEvents> {
 
   private async applyBatch(ops: Op[]): Promise<OpFailure[]> {
     this.counters.batches++;
-    const applied = await this.backend.apply(ops);
+    let applied: Awaited<ReturnType<Backend["apply"]>>;
+    try {
+      applied = await this.backend.apply(ops);
+    } catch (err) {
+      this.counters.batchesFailed++;
+      throw err;
+    }
+    if (applied.failed.length > 0) this.counters.batchesFailed++;
     this.known = applied.table;
     this.counters.opsApplied += ops.length - applied.failed.length;
     this.counters.opsFailed += applied.failed.length;

@@ -41,6 +41,8 @@ export interface Override {
   weight?: number;
   /** Weight 0 while the real stays in the table: new connections go elsewhere, live ones finish. */
   drained?: boolean;
+  /** Out of the table whatever its checks say (also with quiescent=yes); it counts as down for the fallback. */
+  disabled?: boolean;
 }
 
 export interface PlanInput {
@@ -150,7 +152,7 @@ export function realVerdict(
   present: Dest | undefined,
   input: Pick<PlanInput, "health" | "overrides" | "maintenance">,
 ): RealVerdict {
-  if (input.maintenance?.has(id)) return "down";
+  if (input.maintenance?.has(id) || input.overrides?.get(id)?.disabled) return "down";
   const adopt = adoptable(present, upWeight(r, input.overrides?.get(id)));
   switch (r.check.type) {
     case "on":
@@ -224,10 +226,11 @@ function planVirtual(v: VirtualService, input: PlanInput, present: ReadonlyMap<s
   for (const r of v.reals) {
     const key = realDestKey(v, r);
     const here = present.get(key);
-    const verdict = realVerdict(r, realId(v, r), here, input);
+    const id = realId(v, r);
+    const verdict = realVerdict(r, id, here, input);
     anyUp ||= verdict === "up";
     anyPending ||= verdict === "pending";
-    const slot = realSlot(v, r, verdict, here, input);
+    const slot = input.overrides?.get(id)?.disabled ? undefined : realSlot(v, r, verdict, here, input);
     const held = slots.get(key);
     // Map order = first appearance, so dests come out in config order.
     if (!slots.has(key)) slots.set(key, slot);

@@ -73,6 +73,10 @@ export interface ProbeStatus {
   lastKind?: CheckKind;
   consecutiveFailures: number;
   checks: number;
+  /** Health changes (unknown → up counts). */
+  transitions: number;
+  /** When health last changed, from `now()`. */
+  since?: number;
   inFlight: boolean;
 }
 
@@ -91,6 +95,10 @@ interface Probe {
   lastCheckAt?: number;
   lastKind?: CheckKind;
   checks: number;
+  transitions: number;
+  since?: number;
+  /** Callers of checkNow() waiting for the check in flight. */
+  waiters: ((result: CheckResult | undefined) => void)[];
   /** When the next run is planned (from `now()`); set when the probe starts. */
   nextDue?: number;
 }
@@ -165,6 +173,12 @@ export class Monitor {
         const probe = fresh(spec);
         probe.state = old.state;
         probe.combined = old.combined;
+        probe.checks = old.checks;
+        probe.transitions = old.transitions;
+        probe.since = old.since;
+        probe.lastResult = old.lastResult;
+        probe.lastCheckAt = old.lastCheckAt;
+        probe.lastKind = old.lastKind;
         kept.set(id, probe);
         started.push(probe);
         continue;
@@ -184,6 +198,29 @@ export class Monitor {
     return this.probes.get(id)?.state.health;
   }
 
+  /**
+   * Runs a probe's check now (an operator's "check now") and resolves with its result; a
+   * check already in flight is waited for rather than doubled. The probe's schedule is
+   * kept: the next periodic check still comes at its planned time. Resolves undefined for
+   * an unknown id or when the probe is stopped meanwhile; checktype on/off run nothing.
+   */
+  checkNow(id: string): Promise<CheckResult | undefined> {
+    const probe = this.probes.get(id);
+    if (!probe || !probe.live) return Promise.resolve(undefined);
+    const type = probe.spec.spec.type;
+    if (type === "on" || type === "off") return Promise.resolve(probe.lastResult);
+    const done = new Promise<CheckResult | undefined>((resolve) => probe.waiters.push(resolve));
+    if (probe.inFlight || probe.queued) return done;
+    if (probe.timer !== undefined) {
+      this.clearTimer(probe.timer);
+      probe.timer = undefined;
+      // The timer was for the planned run; it is replaced by this one, so plan from the next slot.
+      if (probe.nextDue !== undefined) probe.nextDue -= probe.spec.intervalMs;
+    }
+    this.enqueue(probe);
+    return done;
+  }
+
   snapshot(): ProbeStatus[] {
     return [...this.probes.values()].map((p) => ({
       id: p.spec.id,
@@ -193,6 +230,8 @@ export class Monitor {
       ...(p.lastKind ? { lastKind: p.lastKind } : {}),
       consecutiveFailures: p.state.failures,
       checks: p.checks,
+      transitions: p.transitions,
+      ...(p.since !== undefined ? { since: p.since } : {}),
       inFlight: p.inFlight !== undefined,
     }));
   }
@@ -225,6 +264,10 @@ export class Monitor {
       probe.state = { ...probe.state, health: to };
       probe.lastResult = result;
       probe.lastCheckAt = this.now();
+      if (from !== to) {
+        probe.transitions++;
+        probe.since = probe.lastCheckAt;
+      }
       this.emit("result", { id: probe.spec.id, result, health: to });
       if (from !== to) this.emit("transition", { id: probe.spec.id, from, to, result });
       return;
@@ -268,7 +311,9 @@ export class Monitor {
   private complete(probe: Probe, controller: AbortController, kind: CheckKind, result: CheckResult): void {
     this.running--;
     if (probe.inFlight === controller) probe.inFlight = undefined;
+    const waiters = probe.waiters.splice(0);
     if (!probe.live || controller.signal.aborted) {
+      for (const w of waiters) w(undefined);
       this.drain();
       return;
     }
@@ -285,8 +330,13 @@ export class Monitor {
     probe.lastResult = result;
     probe.lastCheckAt = this.now();
     probe.lastKind = kind;
+    if (step.transition) {
+      probe.transitions++;
+      probe.since = probe.lastCheckAt;
+    }
     this.schedule(probe);
     this.drain();
+    for (const w of waiters) w(result);
     this.emit("result", { id: probe.spec.id, result, health: step.state.health });
     if (step.transition) this.emit("transition", { id: probe.spec.id, from, to: step.transition.to, result });
   }
@@ -325,6 +375,8 @@ export class Monitor {
   private retire(probe: Probe): void {
     probe.live = false;
     probe.queued = false;
+    // A check in flight settles its waiters in complete(); nobody else will.
+    if (!probe.inFlight) for (const w of probe.waiters.splice(0)) w(undefined);
     if (probe.timer !== undefined) {
       this.clearTimer(probe.timer);
       probe.timer = undefined;
@@ -338,7 +390,16 @@ export class Monitor {
 }
 
 function fresh(spec: ProbeSpec): Probe {
-  return { spec, state: initialState(), combined: initialCombined(), live: true, queued: false, checks: 0 };
+  return {
+    spec,
+    state: initialState(),
+    combined: initialCombined(),
+    live: true,
+    queued: false,
+    checks: 0,
+    transitions: 0,
+    waiters: [],
+  };
 }
 
 function kindOf(spec: CheckSpec, combined: CombinedState): CheckKind {

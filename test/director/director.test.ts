@@ -291,9 +291,14 @@ describe("Director: drift and retries", () => {
     await memory.apply([{ kind: "delete-dest", service: serviceSpecOf(v), dest: dest("10.0.0.3", 80, 1) }]);
     expect(find(await memory.read(), v)?.dests).toHaveLength(2);
     const reads = backend.reads;
+    expect(director.status().counters.resyncRepairs).toBe(0);
     await timers.advance(10_000, director);
     expect(backend.reads).toBe(reads + 1);
     expect(backend.batches.at(-1)?.map((o) => o.kind)).toEqual(["add-dest"]);
+    expect(director.status().counters.resyncRepairs).toBe(1);
+    // A resync that finds the table as written counts nothing.
+    await timers.advance(10_000, director);
+    expect(director.status().counters.resyncRepairs).toBe(1);
     expect(
       find(await memory.read(), v)
         ?.dests.map((d) => d.address)
@@ -322,6 +327,7 @@ describe("Director: drift and retries", () => {
     expect(backend.batches).toHaveLength(2);
     await timers.advance(1, director); // second retry after 2 s: applies
     expect(backend.batches).toHaveLength(3);
+    expect(director.status().counters).toMatchObject({ batches: 3, batchesFailed: 2 });
     expect(find(await memory.read(), v)?.dests.map((d) => d.address)).toEqual(["10.0.0.3", "10.0.0.4"]);
     await timers.advance(60_000, director);
     expect(backend.batches).toHaveLength(3);
@@ -336,6 +342,7 @@ describe("Director: drift and retries", () => {
     await timers.advance(5, director);
     expect(errors.map((e) => e.name)).toEqual(["BackendError"]);
     expect(director.status().counters.lastError).toBe("ipvsadm: Protocol not available");
+    expect(director.status().counters.batchesFailed).toBe(1);
     const reads = backend.reads;
     await timers.advance(1000, director);
     expect(backend.reads).toBe(reads + 1);
@@ -360,6 +367,7 @@ describe("Director: drift and retries", () => {
     director.setHealth(realId(v, v.reals[2]!), "down");
     await timers.advance(5, director);
     expect(director.status().counters.lastError).toBe("ipvsadm: Protocol not available");
+    expect(director.status().counters.batchesFailed).toBe(1);
   });
 
   it("rejects start when the first read fails", async () => {
@@ -608,6 +616,8 @@ describe("Director: status", () => {
       batches: 2,
       opsApplied: 2,
       opsFailed: 0,
+      batchesFailed: 0,
+      resyncRepairs: 0,
       lastPassAt: 1234,
       lastError: undefined,
     });

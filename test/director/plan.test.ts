@@ -568,6 +568,28 @@ describe("operator overrides", () => {
     ).toEqual([dest("127.0.0.1", 80, "route", 1)]);
   });
 
+  it("a disabled real leaves the table even when healthy, and the fallback comes in", () => {
+    const cfg = config([v]);
+    const actual = { services: [withDests(v, dest("10.0.0.2", 80, "masq", 4))] };
+    const t = run({ config: cfg, health: healthOf(v, "up"), actual, overrides: ov({ disabled: true }) });
+    expect(dests(t)).toEqual([dest("127.0.0.1", 80, "route", 1)]);
+    expect(fallbackActive(t, cfg).get(v.id)).toBe(true);
+  });
+
+  it("a disabled real is out also with quiescent=yes, where a down one would stay at 0", () => {
+    const q = { ...v, quiescent: true };
+    const actual = { services: [withDests(q, dest("10.0.0.2", 80, "masq", 4))] };
+    const down = run({ config: config([q]), health: healthOf(q, "down"), actual });
+    expect(dests(down)).toContainEqual(dest("10.0.0.2", 80, "masq", 0));
+    const disabled = run({
+      config: config([q]),
+      health: healthOf(q, "up"),
+      actual,
+      overrides: ov({ disabled: true }),
+    });
+    expect(dests(disabled)).toEqual([dest("127.0.0.1", 80, "route", 1)]);
+  });
+
   it("a drained real found at weight 0 is adopted on restart", () => {
     const actual = { services: [withDests(v, dest("10.0.0.2", 80, "masq", 0))] };
     expect(dests(run({ config: config([v]), actual, overrides: ov({ drained: true }) }))).toEqual([

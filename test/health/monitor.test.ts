@@ -472,6 +472,8 @@ describe("snapshot", () => {
         lastKind: "negotiate",
         consecutiveFailures: 1,
         checks: 1,
+        transitions: 1,
+        since: 42,
         inFlight: false,
       },
     ]);
@@ -512,5 +514,51 @@ describe("stop", () => {
   it("resolves at once when nothing is in flight", async () => {
     const m = monitor({ run: recorder().run });
     await m.stop();
+  });
+});
+
+describe("Monitor.checkNow", () => {
+  it("runs the check at once, keeps the schedule, and records since and transitions", async () => {
+    let now = 1000;
+    let answer: CheckResult = okResult();
+    const rec = recorder(() => answer);
+    // Phase 0.5: the first periodic check comes 30 s after the start-up round.
+    const m = monitor({ run: rec.run, now: () => now, random: () => 0.5 });
+    m.sync([probe("a", { intervalMs: 60_000 })]);
+    await waitFor(() => m.snapshot()[0]!.checks === 1, "the first check");
+    expect(m.snapshot()[0]).toMatchObject({ health: "up", transitions: 1, since: 1000 });
+    now = 5000;
+    answer = failResult("connect ECONNREFUSED");
+    const result = await m.checkNow("a");
+    expect(result).toMatchObject({ ok: false, reason: "connect ECONNREFUSED" });
+    expect(rec.calls).toHaveLength(2);
+    expect(m.snapshot()[0]).toMatchObject({ health: "down", transitions: 2, since: 5000, checks: 2 });
+    // The next periodic check is still 30 s away: nothing else ran.
+    await sleep(30);
+    expect(rec.calls).toHaveLength(2);
+  });
+
+  it("waits for a check in flight instead of starting a second one", async () => {
+    let release!: () => void;
+    const rec = recorder(() => new Promise<CheckResult>((resolve) => (release = () => resolve(okResult()))));
+    const m = monitor({ run: rec.run, random: () => 0.5 });
+    m.sync([probe("a", { intervalMs: 60_000 })]);
+    await waitFor(() => rec.calls.length === 1, "the first check to start");
+    const pending = m.checkNow("a");
+    expect(rec.calls).toHaveLength(1);
+    release();
+    expect((await pending)?.ok).toBe(true);
+    expect(rec.calls).toHaveLength(1);
+  });
+
+  it("answers undefined for an unknown probe and for one stopped while it ran", async () => {
+    const rec = recorder(hang);
+    const m = monitor({ run: rec.run, random: () => 0.5 });
+    expect(await m.checkNow("nope")).toBeUndefined();
+    m.sync([probe("a", { intervalMs: 60_000 })]);
+    await waitFor(() => rec.calls.length === 1, "the check to start");
+    const pending = m.checkNow("a");
+    m.sync([]);
+    expect(await pending).toBeUndefined();
   });
 });
