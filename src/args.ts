@@ -15,7 +15,11 @@ export const lifecycleCommands = [
   "status",
 ] as const;
 export const ownCommands = ["check", "probe", "demo"] as const;
-export type Command = (typeof lifecycleCommands)[number] | (typeof ownCommands)[number] | "version" | "help";
+/** Runtime actions on one real of a running daemon: `[configfile] drain VIRTUAL REAL`. */
+export const realCommands = ["drain", "disable", "enable", "recheck"] as const;
+export type RealCommand = (typeof realCommands)[number];
+export type Command =
+  (typeof lifecycleCommands)[number] | (typeof ownCommands)[number] | RealCommand | "version" | "help";
 
 export type BackendName = "ipvsadm" | "nftables" | "memory";
 
@@ -34,6 +38,8 @@ export interface Args {
   once: boolean;
   /** Internal: this process is the detached child of `start`; log to logfile=, report readiness over IPC. */
   daemonized: boolean;
+  /** For drain, disable, enable and recheck: which real. */
+  target?: { virtual: string; real: string };
 }
 
 /** A command line ldirector cannot act on; exit status 255 like ldirectord's pod2usage(-1). */
@@ -118,6 +124,17 @@ export function parseArgs(argv: readonly string[]): Args {
     return { ...args, command: "check", configFile: rest[0] };
   }
   if (rest.length === 0) throw new UsageError("no command given");
+  const at = rest.findIndex((w) => (realCommands as readonly string[]).includes(w));
+  if (at >= 0) {
+    const [virtual, real, ...extra] = rest.slice(at + 1);
+    if (at > 1 || virtual === undefined || real === undefined || extra.length > 0) {
+      throw new UsageError(
+        `usage: ldirector [configfile] ${rest[at]} VIRTUAL REAL, e.g. ${rest[at]} tcp:10.0.0.1:80 10.0.0.2:80`,
+      );
+    }
+    const command = rest[at] as RealCommand;
+    return { ...args, command, ...(at === 1 ? { configFile: rest[0] } : {}), target: { virtual, real } };
+  }
   if (rest.length > 2) throw new UsageError(`too many arguments: ${rest.join(" ")}`);
   // ldirectord's order is `[configfile] command`; `check FILE` and `probe FILE` read
   // naturally the other way round, so a command first is accepted too.
@@ -138,13 +155,19 @@ Commands of ldirector:
   check      validate the config file and print what it means (also: -t [configfile])
   probe      run every check in the config file once and print the results
   demo       run the built-in demo: local reals, the memory backend, a failover
+Runtime actions on a running daemon (kept across restarts in its state file):
+  drain VIRTUAL REAL     weight 0: no new connections, live ones finish
+  disable VIRTUAL REAL   out of the table, whatever its checks say
+  enable VIRTUAL REAL    back to what its checks say
+  recheck VIRTUAL REAL   check it now and print the result
+  (VIRTUAL as status prints it, e.g. tcp:10.0.0.1:80; REAL as 10.0.0.2:80)
 
 Options:
   -d, --debug        stay in the foreground, readable logs
   --foreground       stay in the foreground, JSON logs (systemd, supervisors)
   --backend B        ipvsadm (default), nftables or memory
   --ipvsadm PATH     the ipvsadm binary (default /sbin/ipvsadm, then /usr/sbin/ipvsadm)
-  --json             machine-readable output for check, probe and status
+  --json             machine-readable output for check, probe, status and the runtime actions
   --once             demo: one failover cycle, then exit
   -v, --version      print the version
   -h, --help         print this help

@@ -1,112 +1,152 @@
-// Prometheus metrics, rendered from a status snapshot on each scrape. A fresh Registry
-// per scrape keeps the module free of global state (prom-client's default registry is
-// a singleton) and makes every value exactly what `ldirector status` shows.
-import { createServer, type Server } from "node:http";
-import { Counter, Gauge, Registry } from "prom-client";
-import type { DirectorStatus } from "../director/director.js";
-import type { ProbeStatus } from "../health/monitor.js";
+// Prometheus metrics for one daemon. Gauges and counters are copies of the status
+// snapshot, cleared and refilled on every scrape, so they always equal what
+// `ldirector status` shows and a real that leaves the config leaves the metrics with
+// it. Only the check latency histogram lives between scrapes: no snapshot holds the
+// latency of every check.
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { CheckResult } from "../checks/types.js";
+import type { Health } from "../health/types.js";
+import type { OverrideMode, RealView, StatusView, VirtualView } from "./types.js";
 
-export interface MetricsSnapshot {
-  director: DirectorStatus;
-  probes: ProbeStatus[];
+type Labels = Record<string, string>;
+/** A gauge or counter whose value is copied from the snapshot, and how to read it there. */
+type Spec<T> = [name: string, help: string, read: (x: T) => number];
+type Filled<T> = [metric: Gauge | Counter, read: (x: T) => number];
+
+const bit = (b: boolean) => (b ? 1 : 0);
+
+const REAL: readonly string[] = ["virtual", "real"];
+const OVERRIDE: readonly string[] = [...REAL, "mode"];
+const HEALTHS: readonly Health[] = ["up", "down", "unknown"];
+const MODES: readonly OverrideMode[] = ["drained", "disabled"];
+const SERVING: readonly StatusView["state"][] = ["running", "reloading"];
+/** A healthy peer answers a check in about a millisecond; a sick one runs into timeouts of seconds. */
+const LATENCY_BUCKETS: readonly number[] = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+
+const REAL_METRICS: readonly Spec<RealView>[] = [
+  ["ldirector_real_up", "1 when the real's checks say up, else 0", (r) => bit(r.health === "up")],
+  ["ldirector_real_health_known", "0 while the real has no check result", (r) => bit(r.health !== "unknown")],
+  ["ldirector_real_weight_configured", "The real's weight in the config", (r) => r.configuredWeight],
+  ["ldirector_real_weight_effective", "Kernel table weight, 0 when not in it", (r) => r.tableWeight ?? 0],
+  ["ldirector_real_in_table", "1 while in the kernel table", (r) => bit(r.tableWeight !== undefined)],
+  ["ldirector_real_maintenance", "1 while maintenancedir forces the real down", (r) => bit(r.maintenance)],
+  ["ldirector_real_consecutive_failures", "Failed checks in a row", (r) => r.consecutiveFailures],
+  ["ldirector_real_transitions_total", "Health changes since the daemon started", (r) => r.transitions],
+  ["ldirector_checks_total", "Checks of the real since the daemon started", (r) => r.checks],
+];
+
+const VIRTUAL_METRICS: readonly Spec<VirtualView>[] = [
+  ["ldirector_virtual_healthy_reals", "Reals of the virtual whose health is up", (v) => v.healthy],
+  ["ldirector_virtual_reals", "Reals configured for the virtual", (v) => v.reals.length],
+  ["ldirector_virtual_fallback_active", "1 while the fallback is in the table", (v) => bit(v.fallbackActive)],
+];
+
+const DIRECTOR_METRICS: readonly Spec<StatusView>[] = [
+  ["ldirector_config_generation", "Configs that took effect", (s) => s.counters.configGeneration],
+  ["ldirector_reloads_total", "Config reloads", (s) => s.counters.reloads],
+  ["ldirector_reload_errors_total", "Config reloads refused", (s) => s.counters.reloadErrors],
+  ["ldirector_kernel_writes_total", "Batches written to the kernel table", (s) => s.counters.kernelWrites],
+  ["ldirector_kernel_write_errors_total", "Batches that failed", (s) => s.counters.kernelWriteErrors],
+  ["ldirector_kernel_ops_applied_total", "Kernel changes that took effect", (s) => s.counters.opsApplied],
+  ["ldirector_kernel_ops_failed_total", "Kernel changes that did not", (s) => s.counters.opsFailed],
+  ["ldirector_resync_repairs_total", "Kernel changes to undo drift", (s) => s.counters.resyncRepairs],
+  ["ldirector_up", "1 while running or reloading", (s) => bit(SERVING.includes(s.state))],
+  ["ldirector_start_time_seconds", "When the daemon started (Unix time)", (s) => s.startedAt / 1000],
+];
+
+/** JSON, not a separator: addresses hold colons and IPv6 brackets. */
+const key = (l: Labels) => JSON.stringify([l.virtual, l.real]);
+
+/** prom-client counters can't be set; after the scrape's reset, one inc to the snapshot's value does it. */
+function put(metric: Gauge | Counter, labels: Labels, value: number): void {
+  if (metric instanceof Gauge) metric.set(labels, value);
+  else metric.inc(labels, value);
 }
 
-export async function renderMetrics(s: MetricsSnapshot): Promise<string> {
-  const registry = new Registry();
-  const real = ["virtual", "real"] as const;
-  const up = new Gauge({
-    name: "ldirector_real_up",
-    help: "1 when the real's checks say up, 0 when down or not yet known",
-    labelNames: real,
-    registers: [registry],
-  });
-  const known = new Gauge({
-    name: "ldirector_real_health_known",
-    help: "1 once the real has a check result",
-    labelNames: real,
-    registers: [registry],
-  });
-  const weight = new Gauge({
-    name: "ldirector_real_weight",
-    help: "The real's weight in the kernel table (absent when it is not in the table)",
-    labelNames: real,
-    registers: [registry],
-  });
-  const fallback = new Gauge({
-    name: "ldirector_fallback_active",
-    help: "1 while the virtual service's fallback server is in the table",
-    labelNames: ["virtual"],
-    registers: [registry],
-  });
-  const checks = new Counter({
-    name: "ldirector_checks_total",
-    help: "Checks run for the real since the daemon started",
-    labelNames: ["probe"],
-    registers: [registry],
-  });
-  const failures = new Gauge({
-    name: "ldirector_check_consecutive_failures",
-    help: "Consecutive failed checks of the real",
-    labelNames: ["probe"],
-    registers: [registry],
-  });
-  const latency = new Gauge({
+export class Metrics {
+  readonly contentType: string;
+  // prom-client's default registry is process-global; each Metrics (daemon, test) has its own.
+  private readonly registry = new Registry();
+  /** Everything filled from the snapshot, reset at the start of each scrape. */
+  private readonly fromSnapshot: (Gauge | Counter)[] = [];
+  private readonly perReal = REAL_METRICS.map((s) => this.create(s, REAL));
+  private readonly perVirtual = VIRTUAL_METRICS.map((s) => this.create(s, ["virtual"]));
+  private readonly director = DIRECTOR_METRICS.map((s) => this.create(s, []));
+  private readonly state = this.gauge("ldirector_real_state", "1 for the current health", [...REAL, "state"]);
+  private readonly override = this.gauge("ldirector_real_override", "1 for the override in force", OVERRIDE);
+  private readonly latency = new Histogram({
     name: "ldirector_check_latency_seconds",
-    help: "Duration of the real's last check",
-    labelNames: ["probe"],
-    registers: [registry],
+    help: "How long the real's checks took (inconclusive ones left out)",
+    labelNames: REAL,
+    buckets: [...LATENCY_BUCKETS],
+    registers: [this.registry],
   });
-  for (const v of s.director.virtuals) {
-    fallback.set({ virtual: v.id }, v.fallbackActive ? 1 : 0);
-    for (const r of v.reals) {
-      const labels = { virtual: v.id, real: r.address };
-      up.set(labels, r.health === "up" ? 1 : 0);
-      known.set(labels, r.health === "unknown" ? 0 : 1);
-      if (r.tableWeight !== undefined) weight.set(labels, r.tableWeight);
-    }
-  }
-  for (const p of s.probes) {
-    checks.inc({ probe: p.id }, p.checks);
-    failures.set({ probe: p.id }, p.consecutiveFailures);
-    if (p.lastResult) latency.set({ probe: p.id }, p.lastResult.latencyMs / 1000);
-  }
-  const c = s.director.counters;
-  const counter = (name: string, help: string, value: number) =>
-    new Counter({ name, help, registers: [registry] }).inc(value);
-  counter("ldirector_passes_total", "Reconcile passes of the director", c.passes);
-  counter("ldirector_batches_total", "Batches written to the kernel table (one exec each)", c.batches);
-  counter("ldirector_ops_applied_total", "Kernel table changes that took effect", c.opsApplied);
-  counter("ldirector_ops_failed_total", "Kernel table changes that did not take effect", c.opsFailed);
-  return registry.metrics();
-}
+  /** The histogram's series, so those of reals that left the status can be removed. */
+  private readonly observed = new Map<string, Labels>();
+  /**
+   * Scrapes take turns: each must read the metrics back before another refills them.
+   * prom-client 15 happens to read them synchronously; this does not count on that.
+   */
+  private turn: Promise<unknown> = Promise.resolve();
 
-/** http://host:port/metrics; everything else is 404. */
-export async function startMetricsServer(
-  host: string,
-  port: number,
-  snapshot: () => MetricsSnapshot,
-): Promise<{ close(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
-    if (req.method !== "GET" || req.url?.split("?")[0] !== "/metrics") {
-      res.writeHead(404).end();
-      return;
+  constructor() {
+    this.contentType = this.registry.contentType;
+  }
+
+  /** Every check result of a real feeds the latency histogram (inconclusive ones are not observed). */
+  observeCheck(virtual: string, real: string, result: CheckResult): void {
+    // An inconclusive latency measures ldirector's own stall, not the real. A latency that
+    // is no number is skipped rather than let prom-client throw into the monitor.
+    if (result.inconclusive || !Number.isFinite(result.latencyMs)) return;
+    const labels = { virtual, real };
+    this.observed.set(key(labels), labels);
+    this.latency.observe(labels, Math.max(0, result.latencyMs) / 1000);
+  }
+
+  /** Scrape: gauges and counters taken from the status snapshot, histogram from observeCheck. Series of reals/virtuals no longer in `status` are dropped (also from the histogram). */
+  render(status: StatusView): Promise<string> {
+    const text = this.turn.then(() => {
+      this.fill(status);
+      return this.registry.metrics();
+    });
+    this.turn = text.catch(() => undefined);
+    return text;
+  }
+
+  private fill(status: StatusView): void {
+    for (const m of this.fromSnapshot) m.reset();
+    for (const [m, read] of this.director) put(m, {}, read(status));
+    const live = new Set<string>();
+    for (const v of status.virtuals) {
+      for (const [m, read] of this.perVirtual) put(m, { virtual: v.id }, read(v));
+      for (const r of v.reals) {
+        const labels = { virtual: v.id, real: r.address };
+        live.add(key(labels));
+        for (const [m, read] of this.perReal) put(m, labels, read(r));
+        for (const state of HEALTHS) this.state.set({ ...labels, state }, bit(r.health === state));
+        for (const mode of MODES) this.override.set({ ...labels, mode }, bit(r.override?.mode === mode));
+      }
     }
-    renderMetrics(snapshot()).then(
-      (text) => res.writeHead(200, { "content-type": new Registry().contentType }).end(text),
-      (err: unknown) => res.writeHead(500).end(String(err)),
-    );
-  });
-  server.headersTimeout = 5_000;
-  server.requestTimeout = 10_000;
-  await new Promise<void>((ok, fail) => {
-    server.once("error", fail);
-    server.listen(port, host, () => ok());
-  });
-  return {
-    close: () =>
-      new Promise<void>((ok) => {
-        server.close(() => ok());
-        server.closeAllConnections();
-      }),
-  };
+    for (const [k, labels] of this.observed) {
+      if (live.has(k)) continue;
+      this.latency.remove(labels);
+      this.observed.delete(k);
+    }
+  }
+
+  /** The `_total` names are counters, as Prometheus names them; the rest are gauges. */
+  private create<T>([name, help, read]: Spec<T>, labelNames: readonly string[]): Filled<T> {
+    if (!name.endsWith("_total")) return [this.gauge(name, help, labelNames), read];
+    const counter = new Counter({ name, help, labelNames, registers: [this.registry] });
+    this.fromSnapshot.push(counter);
+    return [counter, read];
+  }
+
+  private gauge(name: string, help: string, labelNames: readonly string[]): Gauge {
+    const gauge = new Gauge({ name, help, labelNames, registers: [this.registry] });
+    this.fromSnapshot.push(gauge);
+    return gauge;
+  }
 }

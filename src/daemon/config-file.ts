@@ -32,6 +32,7 @@ export function runDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.LDIRECTOR_RUN_DIR || "/run";
 }
 
+/** The control socket when the config names none (controlsocket=): in a 0700 directory of its own. */
 export function controlSocketPath(configPath: string, dir: string): string {
-  return `${dir}/ldirector.${instanceName(configPath)}.sock`;
+  return `${dir}/ldirector/ldirector.${instanceName(configPath)}.sock`;
 }

@@ -7,7 +7,8 @@ import { ConfigErrors } from "../config/errors.js";
 import { loadConfig } from "../config/index.js";
 import type { AlertStatus, Config, RealServer, VirtualService } from "../config/types.js";
 import { Director } from "../director/director.js";
-import { realId } from "../director/ids.js";
+import { hostPort, realId } from "../director/ids.js";
+import type { Override } from "../director/plan.js";
 import { destPort } from "../director/plan.js";
 import { type ConnCounts, connKey } from "../ipvs/conntrack.js";
 import { canonicalAddress } from "../ipvs/normalize.js";
@@ -16,15 +17,30 @@ import { probesFor } from "../health/round.js";
 import type { Health } from "../health/types.js";
 import type { CheckResult } from "../checks/types.js";
 import type { Backend } from "../ipvs/backend.js";
-import { startMetricsServer } from "../api/metrics.js";
+import { ApiError } from "../api/errors.js";
+import { Metrics } from "../api/metrics.js";
+import { statusPage } from "../api/page.js";
+import { apiHandler, type ControlApi } from "../api/routes.js";
+import { type Listener, startTcpListener } from "../api/server.js";
+import type {
+  OverrideView,
+  RealAction,
+  RealActionRequest,
+  RealActionResult,
+  StatusView,
+} from "../api/types.js";
 import { startSorryServer } from "../sorry/server.js";
 import { Alerts } from "./alerts.js";
 import { callbackArgv } from "./callback.js";
 import { runCommand } from "./command.js";
 import { fallbackCommandArgv } from "./fallback-command.js";
+import { findReal } from "./find-real.js";
 import { Instances } from "./instances.js";
 import { MaintenanceWatch } from "./maintenance.js";
 import { ldirectordRealId, MonitorFiles } from "./monitorfile.js";
+import { defaultStateFile, OverrideStore } from "./overrides.js";
+import { statusView } from "./status-view.js";
+import { TransitionLog } from "./transition-log.js";
 import { type SorryHandle, sameSorry } from "./sorry.js";
 import { watchConfig } from "./watch.js";
 
@@ -41,12 +57,14 @@ export interface DaemonOptions {
   instanceArgs?: string[];
   /** Called with a human summary each time the kernel table changes (the demo prints it). */
   onTableChange?: (text: string) => void;
+  /** Where overrides are kept when the config names no statefile= (default: /var/lib/ldirector/<name>.state). */
+  stateFile?: string;
 }
 
 /** What a config reload did, for logs and the control socket. */
 export type ReloadOutcome = { ok: true } | { ok: false; errors: string[] };
 
-export class Daemon {
+export class Daemon implements ControlApi {
   state: DaemonState = "starting";
   config!: Config;
   private monitor!: Monitor;
@@ -54,7 +72,15 @@ export class Daemon {
   private monitorFiles!: MonitorFiles;
   private alerts!: Alerts;
   private sorry: SorryHandle | undefined;
-  private metrics: { key: string; close(): Promise<void> } | undefined;
+  /** The TCP listener of metricsaddress=: status page, status JSON, metrics. */
+  private web: { key: string; listener: Listener } | undefined;
+  private readonly metricsRegistry = new Metrics();
+  private readonly transitions = new TransitionLog();
+  /** Operators' drains and disables by realId, as saved in the state file. */
+  private overrides = new Map<string, OverrideView>();
+  private store!: OverrideStore;
+  private readonly startedAt = Date.now();
+  private counters = { configGeneration: 0, reloads: 0, reloadErrors: 0 };
   private watcher: { close(): Promise<void> } | undefined;
   private readonly log: Logger;
   private reloading: Promise<ReloadOutcome> | undefined;
@@ -72,6 +98,8 @@ export class Daemon {
   /** Loads the config (throws ConfigErrors) and brings everything up. */
   async start(): Promise<void> {
     this.setConfig(await this.load());
+    this.counters.configGeneration = 1;
+    await this.loadOverrides();
     for (const w of this.config.warnings) {
       this.log.warn({ at: `${w.location.file}:${w.location.line}` }, w.message);
     }
@@ -89,13 +117,15 @@ export class Daemon {
     this.director.on("applied", (e) => this.onApplied(e));
     this.director.on("fallback", (e) => this.onFallback(e.virtualId, e.active));
     this.director.on("error", (err) => this.log.error({ err }, "kernel table update failed; will retry"));
+    // Before the first pass, so a real drained before a restart is not put back at full weight.
+    for (const [id, o] of this.overrides) this.director.setOverride(id, directorOverride(o));
     await this.director.start();
     this.monitor = new Monitor({});
     this.monitor.on("result", (e) => this.onResult(e.id, e.result));
     this.monitor.on("transition", (e) => this.onTransition(e.id, e.from, e.to, e.result.reason));
     this.monitor.sync(probesFor(this.config, realId));
     await this.syncMaintenance();
-    await this.syncMetrics();
+    await this.syncWeb();
     if (this.config.global.autoreload) await this.watch();
     this.instances = new Instances(this.log, this.opts.instanceArgs);
     await this.instances.sync(this.config.global.execute);
@@ -111,7 +141,7 @@ export class Daemon {
    * the kernel table stay); a good one is applied as a diff: unchanged probes keep their
    * state and timers, the director touches only what changed.
    */
-  reload(reason: string): Promise<ReloadOutcome> {
+  reload(reason = "control socket"): Promise<ReloadOutcome> {
     this.reloading ??= this.doReload(reason).finally(() => {
       this.reloading = undefined;
     });
@@ -127,17 +157,22 @@ export class Daemon {
         next = await this.load();
       } catch (err) {
         const errors = err instanceof ConfigErrors ? err.errors.map((e) => e.message) : [String(err)];
+        this.counters.reloadErrors++;
         this.log.error({ errors, reason }, "new configuration rejected; keeping the running one");
         return { ok: false, errors };
       }
       const autoreloadChanged = next.global.autoreload !== this.config.global.autoreload;
       this.setConfig(next);
+      this.counters.reloads++;
+      this.counters.configGeneration++;
+      await this.pruneOverrides();
+      this.transitions.retain(new Set(this.reals.keys()));
       this.alerts.update(next);
       await this.syncSorry();
       this.director.setConfig(next);
       this.monitor.sync(probesFor(next, realId));
       await this.syncMaintenance();
-      await this.syncMetrics();
+      await this.syncWeb();
       await this.instances.sync(next.global.execute);
       if (autoreloadChanged) {
         await this.watcher?.close();
@@ -169,7 +204,7 @@ export class Daemon {
     // cleaned out of the table.
     await Promise.all(active.filter((v) => v.cleanStop).map((v) => this.runFallbackCommand(v, "stop")));
     await this.sorry?.close();
-    await this.metrics?.close();
+    await this.web?.listener.close();
     await this.monitorFiles?.close();
     await this.alerts?.close();
     this.state = "stopped";
@@ -181,25 +216,107 @@ export class Daemon {
     await this.monitorFiles.reopen();
   }
 
-  /** status() plus each real's connection counts, where the backend can tell (`ldirector status`). */
-  async report() {
+  /** Everything an operator may want to see (`ldirector status`, the web page, metrics). */
+  async status(): Promise<StatusView> {
     const counts = (await this.opts.backend.connections?.().catch(() => undefined)) ?? new Map();
     const connections: Record<string, ConnCounts> = {};
     for (const [id, { v, r }] of this.reals) {
       const c = counts.get(connectionKey(v, r));
       if (c) connections[id] = c;
     }
-    return { ...this.status(), connections };
-  }
-
-  status() {
-    return {
+    return statusView({
       state: this.state,
+      pid: process.pid,
       config: this.config.file,
       backend: this.opts.backend.name,
+      startedAt: this.startedAt,
+      webControl: this.config.global.webControl,
       director: this.director.status(),
       probes: this.monitor.snapshot(),
-    };
+      connections,
+      overrides: this.overrides,
+      transitions: this.transitions.list(),
+      daemon: { ...this.counters },
+    });
+  }
+
+  async metrics(): Promise<{ contentType: string; text: string }> {
+    const text = await this.metricsRegistry.render(await this.status());
+    return { contentType: this.metricsRegistry.contentType, text };
+  }
+
+  /**
+   * An operator's action on one real. drain, disable and enable are saved in the state
+   * file before they are applied, and answer once the kernel table has them; check
+   * answers with the result of a check run now.
+   */
+  async act(action: RealAction, req: RealActionRequest): Promise<RealActionResult> {
+    if (this.state !== "running" && this.state !== "reloading")
+      throw new ApiError(503, `ldirector is ${this.state}`);
+    const { v, r, id } = findReal(this.config.virtuals, req.virtual, req.real);
+    if (action === "check") {
+      const result = await this.monitor.checkNow(id);
+      if (!result) throw new ApiError(409, `${id} is not being checked`);
+      const at = this.monitor.snapshot().find((p) => p.id === id)?.lastCheckAt ?? Date.now();
+      return {
+        id,
+        action,
+        check: { ok: result.ok, reason: result.reason, latencyMs: result.latencyMs, at },
+      };
+    }
+    const next = new Map(this.overrides);
+    if (action === "enable") next.delete(id);
+    else next.set(id, { mode: action === "drain" ? "drained" : "disabled", since: Date.now() });
+    await this.saveOverrides(next);
+    this.director.setOverride(id, action === "enable" ? undefined : directorOverride(next.get(id)!));
+    this.log.info(
+      { real: id, virtual: v.id, action, weight: r.weight },
+      `operator ${action === "enable" ? "enabled" : action === "drain" ? "drained" : "disabled"} ${id}`,
+    );
+    await this.director.flush();
+    const o = this.overrides.get(id);
+    return { id, action, ...(o ? { override: { ...o } } : {}) };
+  }
+  /** Reads the state file once, at start; a state file that cannot be read is logged and ignored. */
+  private async loadOverrides(): Promise<void> {
+    this.store = new OverrideStore(
+      this.config.global.stateFile ?? this.opts.stateFile ?? defaultStateFile(this.config.file),
+    );
+    try {
+      this.overrides = await this.store.load();
+    } catch (err) {
+      this.log.error(
+        { file: this.store.path, err: String(err) },
+        "state file cannot be read; starting with no drained or disabled reals",
+      );
+    }
+    if (this.overrides.size)
+      this.log.info({ overrides: Object.fromEntries(this.overrides) }, "operator overrides restored");
+    await this.pruneOverrides();
+  }
+
+  /** An override of a real the config no longer has is dropped (the real is gone). */
+  private async pruneOverrides(): Promise<void> {
+    const gone = [...this.overrides.keys()].filter((id) => !this.reals.has(id));
+    if (gone.length === 0) return;
+    const next = new Map(this.overrides);
+    for (const id of gone) {
+      next.delete(id);
+      this.director?.setOverride(id, undefined);
+    }
+    this.log.info({ reals: gone }, "overrides dropped: those reals are no longer in the config");
+    await this.saveOverrides(next).catch(() => {});
+  }
+
+  /** Saves first, then takes effect: an override that could not be saved would not survive a restart. */
+  private async saveOverrides(next: Map<string, OverrideView>): Promise<void> {
+    try {
+      await this.store.save(next);
+    } catch (err) {
+      this.log.error({ file: this.store.path, err: String(err) }, "state file cannot be written");
+      throw new ApiError(500, `cannot write the state file ${this.store.path}: ${String(err)}`);
+    }
+    this.overrides = next;
   }
 
   private async load(): Promise<Config> {
@@ -241,6 +358,7 @@ export class Daemon {
   private onResult(id: string, result: CheckResult): void {
     if (result.inconclusive) this.noteOverload(id, result.reason);
     const found = this.reals.get(id);
+    if (found) this.metricsRegistry.observeCheck(found.v.id, hostPort(found.r.address, found.r.port), result);
     if (!found?.v.monitorFile) return;
     this.monitorFiles.record(
       found.v,
@@ -254,6 +372,18 @@ export class Daemon {
   private onTransition(id: string, from: Health, to: Health, reason: string): void {
     this.director.setHealth(id, to);
     const v = this.virtualOf(id);
+    const where = this.reals.get(id);
+    if (where) {
+      this.transitions.add({
+        at: Date.now(),
+        virtual: where.v.id,
+        real: hostPort(where.r.address, where.r.port),
+        id,
+        from,
+        to,
+        reason,
+      });
+    }
     const level = to === "down" ? "warn" : "info";
     this.log[level]({ real: id, from, to, reason }, `real server ${to}: ${id} (${reason})`);
     const found = this.reals.get(id);
@@ -313,17 +443,26 @@ export class Daemon {
     if (r.code !== 0) this.log.error({ callback: cb, code: r.code, output: r.output }, "callback failed");
   }
 
-  /** metricsaddress=: Prometheus metrics over HTTP, following reloads. */
-  private async syncMetrics(): Promise<void> {
+  /**
+   * metricsaddress=: the status page at /, status JSON at /status, Prometheus metrics at
+   * /metrics; runtime actions only with webcontrol=yes (read per request, so a reload
+   * that turns it off takes effect at once). Follows reloads.
+   */
+  private async syncWeb(): Promise<void> {
     const want = this.config.global.metricsAddress;
-    const key = want ? `${want.address}:${want.port}` : "";
-    if ((this.metrics?.key ?? "") === key) return;
-    await this.metrics?.close();
-    this.metrics = undefined;
+    const key = want ? hostPort(want.address, want.port) : "";
+    if ((this.web?.key ?? "") === key) return;
+    await this.web?.listener.close();
+    this.web = undefined;
     if (!want) return;
-    const server = await startMetricsServer(want.address, want.port, () => this.status());
-    this.metrics = { key, close: () => server.close() };
-    this.log.info({ address: key }, "metrics at /metrics");
+    const handler = apiHandler(this, {
+      page: statusPage,
+      actions: () => this.config.global.webControl,
+      requireActionHeader: true,
+      reload: false,
+    });
+    this.web = { key, listener: await startTcpListener(want.address, want.port, handler) };
+    this.log.info({ address: key }, `status page at http://${key}/, metrics at /metrics`);
   }
 
   /** maintenancedir=: files there force reals down; watched, so changes apply at once. */
@@ -372,6 +511,10 @@ export class Daemon {
 }
 
 type DirectorStatus = ReturnType<Director["status"]>;
+
+function directorOverride(o: OverrideView): Override {
+  return o.mode === "drained" ? { drained: true } : { disabled: true };
+}
 
 /** The key a backend's connection counts use for this real (conntrack.ts's connKey). */
 function connectionKey(v: VirtualService, r: RealServer): string {

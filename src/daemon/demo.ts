@@ -100,6 +100,8 @@ export async function runDemo(args: Args): Promise<number> {
     configPath,
     backend: new MemoryBackend(),
     logger: logging.logger,
+    // The demo leaves nothing behind: its overrides live and die with its temp dir.
+    stateFile: join(dir, "demo.state"),
     onTableChange: (table) => out(`\n--- IPVS table (memory backend) ---\n${table}\n`),
   });
   const stopping = new AbortController();

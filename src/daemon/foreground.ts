@@ -1,7 +1,7 @@
 // The daemon process itself: pid file, control socket, signals, and the Daemon.
 import type { Logger } from "pino";
-import { renderMetrics } from "../api/metrics.js";
-import { startControlServer } from "../api/server.js";
+import { apiHandler } from "../api/routes.js";
+import { startControlSocket } from "../api/server.js";
 import type { Args } from "../args.js";
 import { ConfigErrors } from "../config/errors.js";
 import { loadConfig } from "../config/index.js";
@@ -110,12 +110,11 @@ export async function runForeground(args: Args, configPath: string): Promise<num
     });
     await daemon.start();
     const d = daemon;
-    control = await startControlServer(controlSocketPath(configPath, `${dir}/ldirector`), async (req) => {
-      if (req.cmd === "status") return d.report();
-      if (req.cmd === "reload") return d.reload("control socket");
-      if (req.cmd === "metrics") return renderMetrics(d.status());
-      throw new Error(`unknown command ${req.cmd}`);
-    });
+    // The socket is root-only (0700 directory), so every action is allowed on it.
+    control = await startControlSocket(
+      config.global.controlSocket ?? controlSocketPath(configPath, dir),
+      apiHandler(d, { actions: () => true, requireActionHeader: false, reload: true }),
+    );
     return true;
   })();
   try {

@@ -3,13 +3,14 @@
 // daemon or its pid file, every mode writes a pid file, and stop waits for cleanup.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { controlRequest } from "../api/client.js";
+import { ControlError, controlRequest } from "../api/client.js";
+import type { RealActionResult, StatusView } from "../api/types.js";
 import type { Args } from "../args.js";
 import { ConfigErrors } from "../config/errors.js";
 import { loadConfig } from "../config/index.js";
 import { controlSocketPath, locateConfig, runDir } from "./config-file.js";
 import { runForeground } from "./foreground.js";
-import { formatStatus, type StatusReport } from "./format-status.js";
+import { ago, formatStatus } from "./format-status.js";
 import { type PidFileHolder, pidFilePath, readPidFile } from "./pidfile.js";
 
 const stopWaitMs = 30_000;
@@ -114,6 +115,11 @@ export async function lifecycle(args: Args): Promise<number> {
     }
     case "status":
       return status(args, configPath, pidFile, dir);
+    case "drain":
+    case "disable":
+    case "enable":
+    case "recheck":
+      return realAction(args, configPath, pidFile, dir);
     default:
       return 255;
   }
@@ -130,11 +136,9 @@ async function status(args: Args, configPath: string, pidFile: string, dir: stri
     process.stdout.write(`ldirector is stopped for ${configPath}\n`);
     return 1;
   }
-  let report: StatusReport | undefined;
+  let report: StatusView | undefined;
   try {
-    report = (await controlRequest(controlSocketPath(configPath, `${dir}/ldirector`), {
-      cmd: "status",
-    })) as StatusReport;
+    report = (await controlRequest(await socketFor(configPath, dir), "GET", "/status")) as StatusView;
   } catch (err) {
     say(
       `ldirector is running (pid ${h.pid}) but its control socket did not answer: ${(err as Error).message}`,
@@ -146,6 +150,51 @@ async function status(args: Args, configPath: string, pidFile: string, dir: stri
     say(`ldirector for ${configPath} is running with pid: ${h.pid}`);
     if (report) process.stdout.write(formatStatus(report));
   }
+  return 0;
+}
+
+/** The config's controlsocket=, else the default; a config that does not load gives the default. */
+async function socketFor(configPath: string, dir: string): Promise<string> {
+  try {
+    return (await loadConfig(configPath)).global.controlSocket ?? controlSocketPath(configPath, dir);
+  } catch {
+    return controlSocketPath(configPath, dir);
+  }
+}
+
+/** drain | disable | enable | recheck VIRTUAL REAL, through the running daemon's control socket. */
+async function realAction(args: Args, configPath: string, pidFile: string, dir: string): Promise<number> {
+  if (!(await running(pidFile))) {
+    say(`ldirector is stopped for ${configPath}`);
+    return 3;
+  }
+  const action = args.command === "recheck" ? "check" : args.command;
+  let result: RealActionResult;
+  try {
+    result = (await controlRequest(
+      await socketFor(configPath, dir),
+      "POST",
+      `/reals/${action}`,
+      args.target,
+      // A check may take up to its checktimeout; the others wait for one table write.
+      60_000,
+    )) as RealActionResult;
+  } catch (err) {
+    say(`error: ${(err as Error).message}`);
+    // 4 = LSB "unknown", here: no such real, or an ambiguous name.
+    return err instanceof ControlError && err.status !== undefined && err.status < 500 ? 4 : 1;
+  }
+  if (args.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else if (result.check) {
+    const c = result.check;
+    process.stdout.write(
+      `${result.id}: ${c.ok ? "ok" : "FAIL"} in ${Math.round(c.latencyMs)} ms (${c.reason})\n`,
+    );
+  } else if (result.override) {
+    process.stdout.write(
+      `${result.id}: ${result.override.mode} (since ${ago(Date.now() - result.override.since)} ago)\n`,
+    );
+  } else process.stdout.write(`${result.id}: enabled; its checks decide again\n`);
   return 0;
 }
 

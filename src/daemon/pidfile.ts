@@ -5,6 +5,7 @@
 
 import { readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { basename } from "node:path";
+import { fileURLToPath } from "node:url";
 
 export interface PidFileHolder {
   pid: number;
@@ -94,10 +95,13 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** This build's cli.js: a daemon run from a checkout (`node /src/lb/dist/cli.js`) has no "ldirector" in its command line. */
+const ownCli = fileURLToPath(new URL("../cli.js", import.meta.url));
+
 async function isLdirector(pid: number): Promise<boolean> {
   try {
     const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8");
-    return cmdline.includes("ldirector");
+    return cmdline.includes("ldirector") || cmdline.split("\0").includes(ownCli);
   } catch {
     return false;
   }

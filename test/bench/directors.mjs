@@ -24,7 +24,7 @@ export function startDirector(cleanup, name, { dir, cfg, stateFile, logFile, cpu
       return spawnTracked(
         cleanup,
         ["node", ...prof, CLI, "--foreground", "--backend", "ipvsadm", "--ipvsadm", STAND_IN, cfg, "start"],
-        { cwd: dir, env: { ...env, LDIRECTOR_RUN_DIR: runDir }, stdout: out },
+        { cwd: dir, env: { ...env, LDIRECTOR_RUN_DIR: runDir, LDIRECTOR_STATE_DIR: runDir }, stdout: out },
       );
     }
     // ldirectord -d runs ./ipvsadm from its working directory.

@@ -194,10 +194,19 @@ describe("status", () => {
     const running = await h.run([h.config, "status"]);
     expect(running.code).toBe(0);
     expect(running.stderr).toMatch(new RegExp(`is running with pid: ${d.pid}`));
-    expect(running.stdout).toContain(`127.0.0.1:${a.port}`);
-    expect(running.stdout).toMatch(/up\s+weight 1/);
+    expect(running.stdout).toMatch(/tcp:127\.0\.0\.1:80 {2}1\/1 healthy/);
+    // REAL, HEALTH, FOR, WEIGHT (config), KERNEL (table) …
+    expect(running.stdout).toMatch(new RegExp(`127\\.0\\.0\\.1:${a.port}\\s+up\\s+\\d+s\\s+1\\s+1\\s`));
     const json = JSON.parse((await h.run(["--json", h.config, "status"])).stdout);
     expect(json.pid).toBe(d.pid);
+    expect(json.virtuals[0].reals[0]).toMatchObject({
+      address: `127.0.0.1:${a.port}`,
+      health: "up",
+      configuredWeight: 1,
+      tableWeight: 1,
+      lastCheck: { ok: true },
+    });
+    expect(json.transitions[0]).toMatchObject({ real: `127.0.0.1:${a.port}`, from: "unknown", to: "up" });
 
     // A broken config never touches the running daemon or its pid file.
     h.writeConfig("bogus=1\n");
@@ -379,14 +388,26 @@ describe("metrics", () => {
     const real = (r: Real) => `virtual="tcp:127.0.0.1:80",real="127.0.0.1:${r.port}"`;
     let text = await scrape();
     expect(text).toContain(`ldirector_real_up{${real(a)}} 1`);
-    expect(text).toContain(`ldirector_real_weight{${real(b)}} 2`);
-    expect(text).toMatch(/ldirector_batches_total \d+/);
+    expect(text).toContain(`ldirector_real_weight_effective{${real(b)}} 2`);
+    expect(text).toMatch(/ldirector_kernel_writes_total \d+/);
+    expect(text).toMatch(
+      /ldirector_check_latency_seconds_count\{virtual="tcp:127.0.0.1:80",real="127.0.0.1:\d+"\} [1-9]/,
+    );
     await h.kill(a);
     await h.until("a out", () => !(a.port in h.weights()));
     text = await scrape();
     expect(text).toContain(`ldirector_real_up{${real(a)}} 0`);
-    expect(text).not.toContain(`ldirector_real_weight{${real(a)}}`);
+    expect(text).toContain(`ldirector_real_in_table{${real(a)}} 0`);
+    expect(text).toMatch(new RegExp(`ldirector_real_transitions_total\\{${real(a)}\\} 2`));
+    expect(text).toContain(`ldirector_virtual_healthy_reals{virtual="tcp:127.0.0.1:80"} 1`);
     expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
+    // Without webcontrol=yes the TCP listener takes no actions, even with the header.
+    const post = await fetch(`http://127.0.0.1:${port}/reals/drain`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-ldirector-action": "1" },
+      body: JSON.stringify({ virtual: "tcp:127.0.0.1:80", real: `127.0.0.1:${b.port}` }),
+    });
+    expect(post.status).toBe(403);
     await h.stop(d);
   });
 });

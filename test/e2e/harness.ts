@@ -39,7 +39,13 @@ export class Harness {
   private readonly reals = new Set<Real>();
 
   get env(): NodeJS.ProcessEnv {
-    return { ...process.env, LDIRECTOR_RUN_DIR: this.dir, IPVSADM_STATE: this.state, IPVSADM_LOG: this.log };
+    return {
+      ...process.env,
+      LDIRECTOR_RUN_DIR: this.dir,
+      LDIRECTOR_STATE_DIR: this.dir,
+      IPVSADM_STATE: this.state,
+      IPVSADM_LOG: this.log,
+    };
   }
 
   async real(name: string, port = 0): Promise<Real> {

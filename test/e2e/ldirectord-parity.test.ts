@@ -61,7 +61,12 @@ async function runBoth(cf: string): Promise<{ reference: Table; ours: Table }> {
     dirs.push(dir);
     writeFileSync(join(dir, "ldirectord.cf"), cf);
     symlinkSync(standIn, join(dir, "ipvsadm"));
-    const env = { ...process.env, IPVSADM_STATE: join(dir, "ipvsadm.state.json"), LDIRECTOR_RUN_DIR: dir };
+    const env = {
+      ...process.env,
+      IPVSADM_STATE: join(dir, "ipvsadm.state.json"),
+      LDIRECTOR_RUN_DIR: dir,
+      LDIRECTOR_STATE_DIR: dir,
+    };
     const argv =
       which === "ldirectord"
         ? [ldirectord, "-d", join(dir, "ldirectord.cf"), "start"]

@@ -62,6 +62,7 @@ beforeAll(async () => {
     {
       ...process.env,
       LDIRECTOR_RUN_DIR: dir,
+      LDIRECTOR_STATE_DIR: dir,
     },
   );
   await until("both reals serve", () => {
@@ -98,7 +99,7 @@ describe("nftables data plane in namespaces", () => {
     const status = JSON.parse(
       execFileSync(process.execPath, [cli, "--json", cfg, "status"], {
         encoding: "utf8",
-        env: { ...process.env, LDIRECTOR_RUN_DIR: dir },
+        env: { ...process.env, LDIRECTOR_RUN_DIR: dir, LDIRECTOR_STATE_DIR: dir },
       }),
     ) as { connections: Record<string, { active: number; inactive: number }> };
     expect(

@@ -1,0 +1,114 @@
+// The one HTTP API of a running daemon, served on two listeners:
+// - the control socket (root-only Unix socket): everything;
+// - the opt-in TCP listener (metricsaddress=): the web page, status and metrics, and the
+//   real actions only with webcontrol=yes. There a POST must carry the header
+//   `x-ldirector-action: 1`: a browser sends no custom header cross-site without a CORS
+//   preflight, which this server never grants, so another site cannot drive the buttons.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { ApiError } from "./errors.js";
+import type { RealAction, RealActionRequest, RealActionResult, StatusView } from "./types.js";
+
+/** What the daemon offers the API. */
+export interface ControlApi {
+  status(): Promise<StatusView>;
+  act(action: RealAction, req: RealActionRequest): Promise<RealActionResult>;
+  reload(): Promise<unknown>;
+  metrics(): Promise<{ contentType: string; text: string }>;
+}
+
+export interface RouteOptions {
+  /** Serve the web status page at `/`. */
+  page?: () => string;
+  /** Whether POSTs to /reals/* are allowed on this listener (checked at each request: reloads change it). */
+  actions: () => boolean;
+  /** Require the anti-CSRF header on POSTs (the TCP listener). */
+  requireActionHeader: boolean;
+  /** /reload on this listener (the control socket only). */
+  reload: boolean;
+}
+
+const ACTIONS = new Set<RealAction>(["drain", "disable", "enable", "check"]);
+const MAX_BODY_BYTES = 16 * 1024;
+
+export function apiHandler(api: ControlApi, opts: RouteOptions) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    route(api, opts, req)
+      .then((out) => send(res, 200, out))
+      .catch((err: unknown) => {
+        if (err instanceof ApiError) return send(res, err.status, { error: err.message });
+        send(res, 500, { error: err instanceof Error ? err.message : String(err) });
+      });
+  };
+}
+
+type Reply = { json: unknown } | { contentType: string; text: string };
+
+async function route(api: ControlApi, opts: RouteOptions, req: IncomingMessage): Promise<Reply> {
+  const path = (req.url ?? "/").split("?")[0]!;
+  const method = req.method ?? "GET";
+  if (method === "GET" || method === "HEAD") {
+    if (path === "/status") return { json: await api.status() };
+    if (path === "/metrics") return api.metrics();
+    if (path === "/" && opts.page) return { contentType: "text/html; charset=utf-8", text: opts.page() };
+    throw new ApiError(404, `no such resource: ${path}`);
+  }
+  if (method !== "POST") throw new ApiError(405, `${method} is not allowed`);
+  if (path === "/reload" && opts.reload) return { json: await api.reload() };
+  const action = /^\/reals\/([a-z]+)$/.exec(path)?.[1] as RealAction | undefined;
+  if (action === undefined || !ACTIONS.has(action)) throw new ApiError(404, `no such resource: ${path}`);
+  if (!opts.actions()) throw new ApiError(403, "runtime actions are off here (webcontrol=yes turns them on)");
+  if (opts.requireActionHeader && req.headers["x-ldirector-action"] !== "1") {
+    throw new ApiError(403, "a runtime action needs the header x-ldirector-action: 1");
+  }
+  return { json: await api.act(action, parseActionBody(await readBody(req))) };
+}
+
+function parseActionBody(body: string): RealActionRequest {
+  let v: unknown;
+  try {
+    v = JSON.parse(body);
+  } catch {
+    throw new ApiError(400, 'the body must be JSON: {"virtual": "...", "real": "..."}');
+  }
+  const o = v as Partial<RealActionRequest> | null;
+  if (typeof o?.virtual !== "string" || typeof o.real !== "string" || !o.virtual || !o.real) {
+    throw new ApiError(
+      400,
+      'the body needs "virtual" and "real", e.g. {"virtual": "tcp:10.0.0.1:80", "real": "10.0.0.2:80"}',
+    );
+  }
+  return { virtual: o.virtual, real: o.real };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let body = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk: string) => {
+      body += chunk;
+      if (body.length > MAX_BODY_BYTES) {
+        reject(new ApiError(413, "request body too large"));
+        req.destroy();
+      }
+    });
+    req.on("end", () => resolve(body));
+    req.on("error", reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, out: Reply | { error: string }): void {
+  if (res.headersSent || res.destroyed) return;
+  // no-store: status is live; frame-ancestors/DENY: the buttons cannot be clickjacked.
+  const headers = {
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "content-security-policy": "frame-ancestors 'none'",
+  };
+  if ("text" in out) {
+    res.writeHead(status, { ...headers, "content-type": out.contentType }).end(out.text);
+    return;
+  }
+  const body = JSON.stringify("json" in out ? out.json : out);
+  res.writeHead(status, { ...headers, "content-type": "application/json" }).end(`${body}\n`);
+}

@@ -1,0 +1,133 @@
+// Runtime control end to end: the built CLI's drain / disable / enable / recheck verbs
+// through the daemon's control socket, the ipvsadm stand-in as the kernel, real HTTP
+// servers as reals, and the state file across a restart and a reload.
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Harness, type Real, requireBuild } from "./harness.js";
+
+beforeAll(requireBuild);
+
+let h: Harness;
+afterEach(async () => {
+  await h?.cleanup();
+});
+
+const V = "tcp:127.0.0.1:80";
+
+function config(reals: Real[]): string {
+  return [
+    "checkinterval=1",
+    "checktimeout=1",
+    "negotiatetimeout=1",
+    "failurecount=1",
+    "virtual=127.0.0.1:80",
+    ...reals.map((r, i) => `    real=127.0.0.1:${r.port} masq ${i + 1}`),
+    "    service=http",
+    '    request="/"',
+    '    receive="ok from"',
+    "",
+  ].join("\n");
+}
+
+describe("runtime control", () => {
+  it("drain, disable and enable change the table at once and survive a restart", async () => {
+    h = new Harness();
+    const [a, b] = [await h.real("a"), await h.real("b")];
+    h.writeConfig(config([a, b]));
+    let d = h.startDaemon();
+    await h.until("both in", () => h.weights()[a.port] === 1 && h.weights()[b.port] === 2);
+
+    const drain = await h.run([h.config, "drain", V, `127.0.0.1:${b.port}`]);
+    expect(drain.code).toBe(0);
+    expect(drain.stdout).toMatch(/: drained/);
+    // The command answers once the table has it: no waiting here.
+    expect(h.weights()[b.port]).toBe(0);
+    const status = await h.run([h.config, "status"]);
+    expect(status.stdout).toMatch(
+      new RegExp(`127\\.0\\.0\\.1:${b.port}\\s+up\\s+\\d+s\\s+2\\s+0\\s+drained`),
+    );
+    const stateFile = join(h.dir, "ldirectord.cf.state");
+    expect(statSync(stateFile).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(stateFile, "utf8")).overrides).toMatchObject({
+      [`${V}/127.0.0.1:${b.port}`]: { mode: "drained" },
+    });
+
+    // A restart keeps the drain: b is never put back at weight 2.
+    expect(await h.stop(d)).toBe(0);
+    const writesBefore = h.writes().length;
+    d = h.startDaemon();
+    await h.until("a in again", () => h.weights()[a.port] === 1);
+    await h.until("b checked", async () => {
+      const json = JSON.parse((await h.run(["--json", h.config, "status"])).stdout);
+      return json.virtuals?.[0]?.reals?.[1]?.lastCheck !== undefined;
+    });
+    expect(h.weights()[b.port]).toBe(0);
+    expect(
+      h
+        .writes()
+        .slice(writesBefore)
+        .some((l) => l.includes(`:${b.port} `) && /-w 2\b/.test(l)),
+    ).toBe(false);
+
+    const disable = await h.run(["--json", h.config, "disable", "127.0.0.1:80", `127.0.0.1:${b.port}`]);
+    expect(disable.code).toBe(0);
+    expect(JSON.parse(disable.stdout)).toMatchObject({ action: "disable", override: { mode: "disabled" } });
+    expect(b.port in h.weights()).toBe(false);
+
+    const enable = await h.run([h.config, "enable", V, `127.0.0.1:${b.port}`]);
+    expect(enable.code).toBe(0);
+    expect(enable.stdout).toMatch(/enabled/);
+    expect(h.weights()[b.port]).toBe(2);
+    expect(JSON.parse(readFileSync(stateFile, "utf8")).overrides).toEqual({});
+    await h.stop(d);
+  });
+
+  it("recheck runs a check now; unknown or ambiguous names are refused with exit 4", async () => {
+    h = new Harness();
+    const [a, b] = [await h.real("a"), await h.real("b")];
+    h.writeConfig(config([a, b]));
+    const d = h.startDaemon();
+    await h.until("both in", () => Object.keys(h.weights()).length === 2);
+
+    await h.kill(a);
+    const recheck = await h.run([h.config, "recheck", V, `127.0.0.1:${a.port}`]);
+    expect(recheck.code).toBe(0);
+    expect(recheck.stdout).toMatch(/FAIL in \d+ ms \(.*ECONNREFUSED/);
+    // Failurecount 1: that one check took it out.
+    expect(a.port in h.weights()).toBe(false);
+
+    const ambiguous = await h.run([h.config, "drain", V, "127.0.0.1"]);
+    expect(ambiguous.code).toBe(4);
+    expect(ambiguous.stderr).toMatch(/names several reals .* give the port/);
+    const unknown = await h.run([h.config, "drain", "tcp:10.9.9.9:80", `127.0.0.1:${b.port}`]);
+    expect(unknown.code).toBe(4);
+    expect(unknown.stderr).toMatch(/no virtual service "tcp:10.9.9.9:80"/);
+    const usage = await h.run([h.config, "drain", V]);
+    expect(usage.code).toBe(255);
+    expect(h.weights()[b.port]).toBe(2);
+    await h.stop(d);
+  });
+
+  it("a reload keeps overrides of reals still configured and drops the others", async () => {
+    h = new Harness();
+    const [a, b, c] = [await h.real("a"), await h.real("b"), await h.real("c")];
+    h.writeConfig(config([a, b, c]));
+    const d = h.startDaemon();
+    await h.until("all in", () => Object.keys(h.weights()).length === 3);
+    expect((await h.run([h.config, "drain", V, `127.0.0.1:${a.port}`])).code).toBe(0);
+    expect((await h.run([h.config, "disable", V, `127.0.0.1:${c.port}`])).code).toBe(0);
+    h.writeConfig(config([a, b]));
+    expect((await h.run([h.config, "reload"])).code).toBe(0);
+    await h.until("c gone", () => !(c.port in h.weights()) && Object.keys(h.weights()).length === 2);
+    const stateFile = join(h.dir, "ldirectord.cf.state");
+    await h.until("c's override dropped", () => {
+      const o = JSON.parse(readFileSync(stateFile, "utf8")).overrides;
+      return Object.keys(o).length === 1 && o[`${V}/127.0.0.1:${a.port}`]?.mode === "drained";
+    });
+    expect(h.weights()).toEqual({ [a.port]: 0, [b.port]: 2 });
+    const json = JSON.parse((await h.run(["--json", h.config, "status"])).stdout);
+    expect(json.counters).toMatchObject({ configGeneration: 2, reloads: 1, reloadErrors: 0 });
+    await h.stop(d);
+  });
+});
