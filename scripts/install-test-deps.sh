@@ -8,6 +8,7 @@ pkgs=(
   postgresql mariadb-server slapd ldap-utils
   dovecot-imapd dovecot-pop3d vsftpd dnsmasq-base freeradius sip-tester
   ldirectord
+  chromium
 )
 missing=()
 for p in "${pkgs[@]}"; do
