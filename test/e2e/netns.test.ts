@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { StatusView } from "../../src/api/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, requireBuild } from "./harness.js";
 import { sorryAddress, Topology, vip } from "./netns.js";
@@ -101,10 +102,10 @@ describe("nftables data plane in namespaces", () => {
         encoding: "utf8",
         env: { ...process.env, LDIRECTOR_RUN_DIR: dir, LDIRECTOR_STATE_DIR: dir },
       }),
-    ) as { connections: Record<string, { active: number; inactive: number }> };
-    expect(
-      status.connections[`tcp:${vip}:80/${topo.realAddress(Number(real))}:8080`]?.active,
-    ).toBeGreaterThanOrEqual(1);
+    ) as StatusView;
+    const id = `tcp:${vip}:80/${topo.realAddress(Number(real))}:8080`;
+    const view = status.virtuals.flatMap((v) => v.reals).find((r) => r.id === id);
+    expect(view?.connections?.active).toBeGreaterThanOrEqual(1);
     // Reweight through autoreload: the rules change under the open connection.
     writeFileSync(
       cfg,

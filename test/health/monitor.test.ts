@@ -217,26 +217,40 @@ describe("scheduling", () => {
 
   it("keeps a fixed rate: the time a check takes does not push later checks back", async () => {
     let clock = 0;
-    const timers = countingTimers();
+    // Timers fired by hand: the clock moves only when the test says, whatever the load.
+    const pending: { fn: () => void; ms: number }[] = [];
+    const fire = async () => {
+      pending.shift()!.fn();
+      await sleep(0);
+    };
     // Each check takes 300 ms of (injected) time.
     const rec = recorder(async () => {
       clock += 300;
       return okResult();
     });
-    const m = monitor({ run: rec.run, random: () => 0.5, now: () => clock, ...timers });
+    const m = monitor({
+      run: rec.run,
+      random: () => 0.5,
+      now: () => clock,
+      setTimer: (fn, ms) => pending.push({ fn, ms }),
+      clearTimer: () => {},
+    });
     m.sync([probe("p", { intervalMs: 1000 })]);
-    await waitFor(() => timers.delays.length === 1, "second run planned");
+    await waitFor(() => pending.length === 1, "second run planned");
     // Started at 0 with phase 500; the check ended at 300: due in 200.
-    expect(timers.delays[0]).toBe(200);
-    clock = 500; // when that (real) timer fires
-    await waitFor(() => timers.delays.length === 2, "third run planned");
+    expect(pending[0]!.ms).toBe(200);
+    clock = 500; // when that timer fires
+    await fire();
+    await waitFor(() => pending.length === 1, "third run planned");
     // The second check ran 500 → 800; the third is due at 1500, 700 from now.
-    expect(timers.delays[1]).toBe(700);
+    expect(pending[0]!.ms).toBe(700);
     // Far behind (a stalled process): the next check follows at once, with no burst of
     // catch-up runs for the missed slots.
     clock = 4000;
-    await waitFor(() => timers.delays.length === 3, "fourth run planned");
-    expect(timers.delays[2]).toBe(0);
+    await fire();
+    await waitFor(() => pending.length === 1, "fourth run planned");
+    expect(pending[0]!.ms).toBe(0);
+    expect(rec.calls).toHaveLength(3);
     await m.stop();
   });
 
