@@ -10,11 +10,14 @@ import { createServer as netServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
+import launchOptions from "../test/support/chromium.json" with { type: "json" };
 
 const root = resolve(import.meta.dirname, "..");
 const cli = join(root, "dist/cli.js");
 const out = resolve(process.argv[2] ?? join(root, "docs/status-page.png"));
-const chromiumPath = "/usr/bin/chromium";
+// Debian's chromium, launched as root on a machine with a closed network: no sandbox,
+// and no background fetches (they are refused here, many at a time).
+const chromiumPath = launchOptions.executablePath;
 for (const [path, hint] of [
   [cli, "run `npm run build` first"],
   [chromiumPath, "run scripts/install-test-deps.sh"],
@@ -109,15 +112,7 @@ try {
 
   browser = await chromium.launch({
     executablePath: chromiumPath,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    args: launchOptions.args,
   });
   const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
   await page.goto(`${base}/`);

@@ -8,8 +8,11 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RealView, StatusView } from "../../src/api/types.js";
 import { cli, Harness, type Real, requireBuild } from "./harness.js";
+import launchOptions from "../support/chromium.json" with { type: "json" };
 
-const chromiumPath = "/usr/bin/chromium";
+// Debian's chromium, launched as root on a machine with a closed network: no sandbox,
+// and no background fetches (they are refused here, many at a time).
+const chromiumPath = launchOptions.executablePath;
 const haveChromium = existsSync(chromiumPath);
 const skip = !haveChromium && !process.env.CI;
 const missing = `${chromiumPath} is missing: install it with scripts/install-test-deps.sh (apt-get install chromium)`;
@@ -93,15 +96,7 @@ async function stopDaemon(d: ChildProcess): Promise<number | null> {
 async function openPage(url: string): Promise<Page> {
   browser = await chromium.launch({
     executablePath: chromiumPath,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    args: launchOptions.args,
   });
   const page = await browser.newPage();
   const errors: string[] = [];
