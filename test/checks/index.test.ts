@@ -8,32 +8,8 @@ import { ldapChecker } from "../../src/checks/ldap.js";
 import { pingChecker } from "../../src/checks/ping.js";
 import { popChecker } from "../../src/checks/pop.js";
 import { smtpChecker } from "../../src/checks/smtp.js";
-import type { Service } from "../../src/config/types.js";
+import { SERVICES } from "../../src/config/directives.js";
 import { fixedRegistry, makeSpec, makeTarget } from "../health/fixtures.js";
-
-const SERVICES: Service[] = [
-  "dns",
-  "ftp",
-  "http",
-  "https",
-  "http_proxy",
-  "imap",
-  "imaps",
-  "ldap",
-  "ldaps",
-  "mysql",
-  "nntp",
-  "none",
-  "oracle",
-  "pgsql",
-  "pop",
-  "pops",
-  "radius",
-  "simpletcp",
-  "sip",
-  "smtp",
-  "submission",
-];
 
 describe("the checker registry", () => {
   it("has a checker for every service", () => {
