@@ -34,6 +34,7 @@ import { Alerts } from "./alerts.js";
 import { callbackArgv } from "./callback.js";
 import { runCommand } from "./command.js";
 import { fallbackCommandArgv } from "./fallback-command.js";
+import { ConnectionCache } from "./connection-cache.js";
 import { findReal } from "./find-real.js";
 import { Instances } from "./instances.js";
 import { MaintenanceWatch } from "./maintenance.js";
@@ -80,6 +81,7 @@ export class Daemon implements ControlApi {
   private overrides = new Map<string, OverrideView>();
   private store!: OverrideStore;
   private readonly startedAt = Date.now();
+  private readonly connectionCounts: ConnectionCache;
   private counters = { configGeneration: 0, reloads: 0, reloadErrors: 0 };
   private watcher: { close(): Promise<void> } | undefined;
   private readonly log: Logger;
@@ -93,6 +95,8 @@ export class Daemon implements ControlApi {
 
   constructor(private readonly opts: DaemonOptions) {
     this.log = opts.logger;
+    const backend = opts.backend;
+    this.connectionCounts = new ConnectionCache(backend.connections && (() => backend.connections!()));
   }
 
   /** Loads the config (throws ConfigErrors) and brings everything up. */
@@ -218,7 +222,7 @@ export class Daemon implements ControlApi {
 
   /** Everything an operator may want to see (`ldirector status`, the web page, metrics). */
   async status(): Promise<StatusView> {
-    const counts = (await this.opts.backend.connections?.().catch(() => undefined)) ?? new Map();
+    const counts = await this.connectionCounts.get();
     const connections: Record<string, ConnCounts> = {};
     for (const [id, { v, r }] of this.reals) {
       const c = counts.get(connectionKey(v, r));
