@@ -2,12 +2,12 @@
 // self-signed certificate and one user from a passwd-file, everything under a temp dir.
 import { chmodSync, chownSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { selfSigned } from "../core/tls.js";
 import {
   freePort,
   makeTempDir,
   PeerProcess,
   removeTempDir,
-  run,
   tcpAccepts,
   userIds,
   waitUntil,
@@ -32,25 +32,7 @@ export async function startDovecot(): Promise<DovecotPeer> {
   // Login processes drop to dovenull and mail processes to the mail user: both walk in here.
   chmodSync(dir, 0o755);
   const [imap, imaps, pop3, pop3s] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const certFile = join(dir, "cert.pem");
-  const keyFile = join(dir, "key.pem");
-  run("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=mail.test",
-    "-addext",
-    "subjectAltName=DNS:mail.test",
-    "-keyout",
-    keyFile,
-    "-out",
-    certFile,
-  ]);
+  const { certPath: certFile, keyPath: keyFile } = selfSigned(dir, "mail", "mail.test", "DNS:mail.test");
   const mailUser = userIds("nobody");
   const mail = join(dir, "mail");
   mkdirSync(mail, { mode: 0o755 });

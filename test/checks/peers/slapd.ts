@@ -2,6 +2,7 @@
 // and ldaps:// with a fresh self-signed certificate, for the ldap/ldaps checker.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { selfSigned } from "../core/tls.js";
 import { freePort, PeerProcess, startInTempDir, run, tcpAccepts, waitUntil } from "./process.js";
 
 export interface SlapdPeer {
@@ -19,27 +20,10 @@ export interface SlapdPeer {
   stop(): Promise<void>;
 }
 
-function selfSigned(dir: string, name: string): { cert: string; key: string } {
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  run("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=127.0.0.1",
-    "-addext",
-    "subjectAltName=IP:127.0.0.1",
-    "-keyout",
-    key,
-    "-out",
-    cert,
-  ]);
-  return { cert, key };
+/** slapd checks the certificate against the address the client dialled. */
+function selfSignedForLoopback(dir: string, name: string): { cert: string; key: string } {
+  const made = selfSigned(dir, name, "127.0.0.1", "IP:127.0.0.1");
+  return { cert: made.certPath, key: made.keyPath };
 }
 
 export async function startSlapd(): Promise<SlapdPeer> {
@@ -47,8 +31,8 @@ export async function startSlapd(): Promise<SlapdPeer> {
     const suffix = "dc=example,dc=com";
     const userDn = `uid=checker,ou=people,${suffix}`;
     const userPassword = "s3cret-pw";
-    const server = selfSigned(dir, "server");
-    const other = selfSigned(dir, "other");
+    const server = selfSignedForLoopback(dir, "server");
+    const other = selfSignedForLoopback(dir, "other");
     mkdirSync(join(dir, "db"));
     const conf = join(dir, "slapd.conf");
     writeFileSync(
