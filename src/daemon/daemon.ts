@@ -355,10 +355,6 @@ export class Daemon implements ControlApi {
     );
   }
 
-  private virtualOf(id: string): VirtualService | undefined {
-    return this.reals.get(id)?.v;
-  }
-
   private onResult(id: string, result: CheckResult): void {
     if (result.inconclusive) this.noteOverload(id, result.reason);
     const found = this.reals.get(id);
@@ -375,29 +371,19 @@ export class Daemon implements ControlApi {
 
   private onTransition(id: string, from: Health, to: Health, reason: string): void {
     this.director.setHealth(id, to);
-    const v = this.virtualOf(id);
-    const where = this.reals.get(id);
-    if (where) {
-      this.transitions.add({
-        at: Date.now(),
-        virtual: where.v.id,
-        real: hostPort(where.r.address, where.r.port),
-        id,
-        from,
-        to,
-        reason,
-      });
-    }
+    const found = this.reals.get(id);
     const level = to === "down" ? "warn" : "info";
     this.log[level]({ real: id, from, to, reason }, `real server ${to}: ${id} (${reason})`);
-    const found = this.reals.get(id);
-    if (!v || !found || from === "unknown") return;
-    const real = id.slice(id.lastIndexOf("/") + 1);
+    if (!found) return;
+    const { v, r } = found;
+    const real = hostPort(r.address, r.port);
+    this.transitions.add({ at: Date.now(), virtual: v.id, real, id, from, to, reason });
+    if (from === "unknown") return;
     if (to === "down") this.alerts.event(v.quiescent ? "quiescent" : "deleted", v, real, this.alertStatus());
     // ldirectord says "Restored" for a real brought back from weight 0, "Added" for one re-inserted.
     if (to === "up") {
       this.alerts.event(v.quiescent ? "restored" : "added", v, real, this.alertStatus(), {
-        weight: found.r.weight,
+        weight: r.weight,
       });
     }
   }
