@@ -153,11 +153,14 @@ describe("restart and stop", () => {
     h = new Harness();
     const a = await h.real("a");
     h.writeConfig(config([a]));
-    // An ipvsadm that takes a second per call keeps the daemon in start-up for a while.
+    // An ipvsadm that takes a second per call keeps the daemon in start-up for a while;
+    // its marker file says the daemon got that far (a fixed delay raced Node's own
+    // start-up on a loaded machine, and a SIGTERM before the handlers exist just kills).
     const slow = join(h.dir, "slow-ipvsadm");
-    writeFileSync(slow, `#!/bin/sh\nsleep 1\nexec ${standIn} "$@"\n`, { mode: 0o755 });
+    const called = join(h.dir, "slow-ipvsadm.called");
+    writeFileSync(slow, `#!/bin/sh\ntouch ${called}\nsleep 1\nexec ${standIn} "$@"\n`, { mode: 0o755 });
     const d = h.startDaemon(["--ipvsadm", slow]);
-    await new Promise((r) => setTimeout(r, 500));
+    await h.until("the daemon is reading the table", () => existsSync(called));
     expect(await h.stop(d)).toBe(0);
     expect(existsSync(join(h.dir, "ldirector.ldirectord.cf.pid"))).toBe(false);
     expect(h.table().services).toEqual([]);
