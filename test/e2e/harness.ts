@@ -3,10 +3,9 @@
 // `cleanup()`, also when the test fails.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { Worker } from "node:worker_threads";
 import type { Table } from "../../src/ipvs/model.js";
 import { parseSave } from "../../src/ipvs/table.js";
 
@@ -21,7 +20,44 @@ export function requireBuild(): void {
 export interface Real {
   name: string;
   port: number;
-  server?: Server;
+  /** Listening now (revived and not killed). */
+  up?: boolean;
+}
+
+/** Talks to reals-thread.mjs: the reals' servers live on their own event loop. */
+class RealsThread {
+  private readonly worker = new Worker(new URL("./reals-thread.mjs", import.meta.url));
+  private next = 0;
+  private readonly waiting = new Map<number, (reply: { port?: number; error?: string }) => void>();
+
+  constructor() {
+    this.worker.on("message", (reply: { id: number; port?: number; error?: string }) => {
+      this.waiting.get(reply.id)?.(reply);
+      this.waiting.delete(reply.id);
+    });
+  }
+
+  private ask(msg: object): Promise<{ port?: number; error?: string }> {
+    const id = this.next++;
+    return new Promise((ok) => {
+      this.waiting.set(id, ok);
+      this.worker.postMessage({ ...msg, id });
+    });
+  }
+
+  async listen(name: string, port: number): Promise<number> {
+    const reply = await this.ask({ cmd: "listen", name, port });
+    if (reply.error !== undefined) throw new Error(`real ${name} cannot listen on ${port}: ${reply.error}`);
+    return reply.port!;
+  }
+
+  async close(port: number): Promise<void> {
+    await this.ask({ cmd: "close", port });
+  }
+
+  terminate(): Promise<number> {
+    return this.worker.terminate();
+  }
 }
 
 export interface Run {
@@ -37,6 +73,7 @@ export class Harness {
   readonly config = join(this.dir, "ldirectord.cf");
   private readonly children = new Set<ChildProcess>();
   private readonly reals = new Set<Real>();
+  private realsThread: RealsThread | undefined;
 
   get env(): NodeJS.ProcessEnv {
     return {
@@ -55,29 +92,16 @@ export class Harness {
     return r;
   }
 
-  revive(r: Real): Promise<void> {
-    const server = createServer((_req, res) => {
-      res.setHeader("connection", "close");
-      res.end(`ok from ${r.name}\n`);
-    });
-    r.server = server;
-    return new Promise((ok, fail) => {
-      server.once("error", fail);
-      server.listen(r.port, "127.0.0.1", () => {
-        r.port = (server.address() as AddressInfo).port;
-        ok();
-      });
-    });
+  async revive(r: Real): Promise<void> {
+    this.realsThread ??= new RealsThread();
+    r.port = await this.realsThread.listen(r.name, r.port);
+    r.up = true;
   }
 
-  kill(r: Real): Promise<void> {
-    const s = r.server;
-    r.server = undefined;
-    return new Promise((ok) => {
-      if (!s) return ok();
-      s.close(() => ok());
-      s.closeAllConnections();
-    });
+  async kill(r: Real): Promise<void> {
+    if (!r.up) return;
+    r.up = false;
+    await this.realsThread?.close(r.port);
   }
 
   writeConfig(text: string): void {
@@ -175,6 +199,7 @@ export class Harness {
   async cleanup(): Promise<void> {
     for (const c of this.children) if (c.exitCode === null) c.kill("SIGKILL");
     await Promise.all([...this.reals].map((r) => this.kill(r)));
+    await this.realsThread?.terminate();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
