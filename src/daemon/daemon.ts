@@ -2,6 +2,7 @@
 // effects around them (logs, monitorfiles, alerts, fallbackcommand, sorry server,
 // autoreload, control socket). Each piece lives in its own module; this file only
 // connects them and owns their life cycle.
+import { rename } from "node:fs/promises";
 import type { Logger } from "pino";
 import { ConfigErrors } from "../config/errors.js";
 import { loadConfig } from "../config/index.js";
@@ -80,6 +81,7 @@ export class Daemon implements ControlApi {
   /** Operators' drains and disables by realId, as saved in the state file. */
   private overrides = new Map<string, OverrideView>();
   private store!: OverrideStore;
+  private overrideChanges: Promise<void> = Promise.resolve();
   private readonly startedAt = Date.now();
   private readonly connectionCounts: ConnectionCache;
   private counters = { configGeneration: 0, reloads: 0, reloadErrors: 0 };
@@ -261,6 +263,9 @@ export class Daemon implements ControlApi {
     if (action === "check") {
       const result = await this.monitor.checkNow(id);
       if (!result) throw new ApiError(409, `${id} is not being checked`);
+      // The result has already reached the director (the monitor emits before it answers
+      // here); answer once the table agrees with it, as the other actions do.
+      await this.director.flush();
       const at = this.monitor.snapshot().find((p) => p.id === id)?.lastCheckAt ?? Date.now();
       return {
         id,
@@ -268,11 +273,13 @@ export class Daemon implements ControlApi {
         check: { ok: result.ok, reason: result.reason, latencyMs: result.latencyMs, at },
       };
     }
-    const next = new Map(this.overrides);
-    if (action === "enable") next.delete(id);
-    else next.set(id, { mode: action === "drain" ? "drained" : "disabled", since: Date.now() });
-    await this.saveOverrides(next);
-    this.director.setOverride(id, action === "enable" ? undefined : directorOverride(next.get(id)!));
+    await this.overrideChange(async () => {
+      const next = new Map(this.overrides);
+      if (action === "enable") next.delete(id);
+      else next.set(id, { mode: action === "drain" ? "drained" : "disabled", since: Date.now() });
+      await this.saveOverrides(next);
+      this.director.setOverride(id, action === "enable" ? undefined : directorOverride(next.get(id)!));
+    });
     this.log.info(
       { real: id, virtual: v.id, action, weight: r.weight },
       `operator ${action === "enable" ? "enabled" : action === "drain" ? "drained" : "disabled"} ${id}`,
@@ -281,6 +288,18 @@ export class Daemon implements ControlApi {
     const o = this.overrides.get(id);
     return { id, action, ...(o ? { override: { ...o } } : {}) };
   }
+
+  /**
+   * Override changes run one at a time: each copies the current set, saves it and only
+   * then makes it current, so two at once (two clicks on the page) would otherwise save
+   * a set missing the other's change.
+   */
+  private overrideChange(change: () => Promise<void>): Promise<void> {
+    const done = this.overrideChanges.then(change);
+    this.overrideChanges = done.catch(() => {});
+    return done;
+  }
+
   /** Reads the state file once, at start; a state file that cannot be read is logged and ignored. */
   private async loadOverrides(): Promise<void> {
     this.store = new OverrideStore(
@@ -289,8 +308,11 @@ export class Daemon implements ControlApi {
     try {
       this.overrides = await this.store.load();
     } catch (err) {
+      // Kept aside, not overwritten by the next save: an operator may want what was in it.
+      const aside = `${this.store.path}.unreadable`;
+      await rename(this.store.path, aside).catch(() => {});
       this.log.error(
-        { file: this.store.path, err: String(err) },
+        { file: this.store.path, keptAs: aside, err: String(err) },
         "state file cannot be read; starting with no drained or disabled reals",
       );
     }
@@ -301,15 +323,17 @@ export class Daemon implements ControlApi {
 
   /** An override of a real the config no longer has is dropped (the real is gone). */
   private async pruneOverrides(): Promise<void> {
-    const gone = [...this.overrides.keys()].filter((id) => !this.reals.has(id));
-    if (gone.length === 0) return;
-    const next = new Map(this.overrides);
-    for (const id of gone) {
-      next.delete(id);
-      this.director?.setOverride(id, undefined);
-    }
-    this.log.info({ reals: gone }, "overrides dropped: those reals are no longer in the config");
-    await this.saveOverrides(next).catch(() => {});
+    await this.overrideChange(async () => {
+      const gone = [...this.overrides.keys()].filter((id) => !this.reals.has(id));
+      if (gone.length === 0) return;
+      const next = new Map(this.overrides);
+      for (const id of gone) {
+        next.delete(id);
+        this.director?.setOverride(id, undefined);
+      }
+      this.log.info({ reals: gone }, "overrides dropped: those reals are no longer in the config");
+      await this.saveOverrides(next);
+    }).catch(() => {});
   }
 
   /** Saves first, then takes effect: an override that could not be saved would not survive a restart. */

@@ -1,7 +1,7 @@
 // Runtime control end to end: the built CLI's drain / disable / enable / recheck verbs
 // through the daemon's control socket, the ipvsadm stand-in as the kernel, real HTTP
 // servers as reals, and the state file across a restart and a reload.
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Harness, type Real, requireBuild } from "./harness.js";
@@ -128,6 +128,30 @@ describe("runtime control", () => {
     expect(h.weights()).toEqual({ [a.port]: 0, [b.port]: 2 });
     const json = JSON.parse((await h.run(["--json", h.config, "status"])).stdout);
     expect(json.counters).toMatchObject({ configGeneration: 2, reloads: 1, reloadErrors: 0 });
+    await h.stop(d);
+  });
+
+  it("two actions at once both land in the state file; an unreadable state file is kept aside", async () => {
+    h = new Harness();
+    const [a, b, c] = [await h.real("a"), await h.real("b"), await h.real("c")];
+    h.writeConfig(config([a, b, c]));
+    const stateFile = join(h.dir, "ldirectord.cf.state");
+    writeFileSync(stateFile, "{not json");
+    const d = h.startDaemon();
+    await h.until("all in", () => Object.keys(h.weights()).length === 3);
+    expect(readFileSync(`${stateFile}.unreadable`, "utf8")).toBe("{not json");
+    const runs = await Promise.all([
+      h.run([h.config, "drain", V, `127.0.0.1:${a.port}`]),
+      h.run([h.config, "disable", V, `127.0.0.1:${b.port}`]),
+      h.run([h.config, "drain", V, `127.0.0.1:${c.port}`]),
+    ]);
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0]);
+    expect(JSON.parse(readFileSync(stateFile, "utf8")).overrides).toMatchObject({
+      [`${V}/127.0.0.1:${a.port}`]: { mode: "drained" },
+      [`${V}/127.0.0.1:${b.port}`]: { mode: "disabled" },
+      [`${V}/127.0.0.1:${c.port}`]: { mode: "drained" },
+    });
+    expect(h.weights()).toEqual({ [a.port]: 0, [c.port]: 0 });
     await h.stop(d);
   });
 });
