@@ -34,8 +34,13 @@ function table(dir: string): Table {
   return sortTable(parseSave(execFileSync(standIn, ["-S", "-n"], { env, encoding: "utf8" })));
 }
 
-/** Waits until the table has not changed for `quietMs`, then returns it. */
-async function settled(dir: string, quietMs = 1500, capMs = 20_000): Promise<Table> {
+/**
+ * Waits until the table holds `dests` destinations in all and has not changed for
+ * `quietMs`, then returns it. The count matters on a loaded machine: ldirectord may pause
+ * longer than `quietMs` between adding a virtual service and adding its first real, so
+ * quiet alone would compare a half-built table.
+ */
+async function settled(dir: string, dests: number, quietMs = 1500, capMs = 60_000): Promise<Table> {
   const end = Date.now() + capMs;
   let last = "";
   let since = Date.now();
@@ -47,14 +52,17 @@ async function settled(dir: string, quietMs = 1500, capMs = 20_000): Promise<Tab
       last = state;
       since = Date.now();
     } else if (state !== "" && Date.now() - since >= quietMs) {
-      return table(dir);
+      const t = table(dir);
+      if (t.services.flatMap((s) => s.dests).length === dests) return t;
+      since = Date.now();
     }
-    if (Date.now() > end) throw new Error(`the table in ${dir} did not settle`);
+    if (Date.now() > end) throw new Error(`the table in ${dir} did not settle with ${dests} destinations`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
-async function runBoth(cf: string): Promise<{ reference: Table; ours: Table }> {
+/** Runs both directors on `cf`; each table is taken once it holds `dests` destinations. */
+async function runBoth(cf: string, dests: number): Promise<{ reference: Table; ours: Table }> {
   const tables: Table[] = [];
   for (const which of ["ldirectord", "ldirector"] as const) {
     const dir = mkdtempSync(join(tmpdir(), `parity-${which}-`));
@@ -73,7 +81,7 @@ async function runBoth(cf: string): Promise<{ reference: Table; ours: Table }> {
         : [process.execPath, cli, "--foreground", "--ipvsadm", standIn, join(dir, "ldirectord.cf"), "start"];
     const child = spawn(argv[0]!, argv.slice(1), { cwd: dir, env, stdio: "ignore" });
     running.add(child);
-    tables.push(await settled(dir));
+    tables.push(await settled(dir, dests));
     child.kill("SIGKILL"); // no cleanstop: the table as it ran is what is compared
   }
   return { reference: tables[0]!, ours: tables[1]! };
@@ -125,14 +133,17 @@ const setups: Record<string, string[]> = {
   ],
 };
 
-describe("the same table as ldirectord", () => {
+// Two daemons start one after the other, each through a Node stand-in exec per write: slow
+// on a busy two-core machine, so the tests get more than the default 30 s.
+describe("the same table as ldirectord", { timeout: 120_000 }, () => {
   for (const [name, block] of Object.entries(setups)) {
     it(`all reals up: ${name}`, async () => {
       const cf = [
         ...globals,
         ...block.flatMap((l) => (l.startsWith("virtual=") ? [l, "    checktype=on"] : [l])),
       ];
-      const { reference, ours } = await runBoth(`${cf.join("\n")}\n`);
+      const reals = block.filter((l) => l.trim().startsWith("real=")).length;
+      const { reference, ours } = await runBoth(`${cf.join("\n")}\n`, reals);
       expect(reference.services.length).toBeGreaterThan(0);
       expect(ours).toEqual(reference);
     });
@@ -151,7 +162,7 @@ describe("the same table as ldirectord", () => {
       "    fallback=127.0.0.2 gate",
       "    checktype=off",
     ];
-    const { reference, ours } = await runBoth(`${cf.join("\n")}\n`);
+    const { reference, ours } = await runBoth(`${cf.join("\n")}\n`, 2);
     expect(reference.services.flatMap((s) => s.dests).length).toBe(2);
     expect(ours).toEqual(reference);
   });
