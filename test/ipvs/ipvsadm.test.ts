@@ -86,6 +86,28 @@ describe("IpvsadmBackend against the ipvsadm stand-in", () => {
     );
   });
 
+  it("writes and reads back fwmarks from 2^31 up, which ipvsadm lists negative (issue 12)", async () => {
+    // The real ipvsadm prints mark 3000000000 as `-A -f -1294967296`; the reader once threw
+    // "firewall mark is not a number" on it and the daemon retried forever.
+    const desired = table(
+      fwmark(3000000000, { scheduler: "rr", dests: [dest("10.0.0.2", 0, { forward: "route" })] }),
+      fwmark(4294967295, { scheduler: "rr" }),
+      fwmark(2147483647, { scheduler: "rr" }),
+    );
+    const b = backend();
+    const applied = await b.apply(diff(desired, table(), new Set()));
+    expect(applied.failed).toEqual([]);
+    const listed = execFileSync(STAND_IN, ["-S", "-n"], { env, encoding: "utf8" });
+    expect(listed).toContain("-A -f -1294967296 -s rr\n-a -f -1294967296 -r 10.0.0.2:0 -g -w 1\n");
+    expect(listed).toContain("-A -f -1 -s rr\n");
+    expect(diff(desired, applied.table, new Set())).toEqual([]);
+    const read = await b.read();
+    expect(read.services.map((s) => s.fwmark).sort()).toEqual([2147483647, 3000000000, 4294967295]);
+    expect(diff(desired, read, new Set())).toEqual([]);
+    const conns = await b.connections();
+    expect([...conns.keys()]).toHaveLength(1);
+  });
+
   it("survives a usage error in the middle of a batch and converges on the next pass", async () => {
     const desired = table(
       tcp("10.0.0.1", 80, { dests: [dest("10.0.0.2", 80), dest("10.0.0.3", 80)] }),
