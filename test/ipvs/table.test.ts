@@ -318,6 +318,14 @@ describe("reads the real ipvsadm's output", () => {
     ).toBe(3000000000);
   });
 
+  it("writes a high mark unsigned, the only form ipvsadm -R reads (it refuses -f -1)", () => {
+    const { dests: _, ...high } = fwmark(3000000000, { scheduler: "rr" });
+    expect(formatOp({ kind: "add-service", service: high })).toBe("-A -f 3000000000 -s rr");
+    expect(formatOp({ kind: "delete-dest", service: high, dest: dest("10.0.0.2", 0) })).toBe(
+      "-d -f 3000000000 -r 10.0.0.2:0",
+    );
+  });
+
   it("refuses a mark that no u32 is, and mark 0", () => {
     for (const bad of [
       "-A -f -2147483649 -s rr",
