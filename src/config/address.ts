@@ -33,6 +33,8 @@ export function parseVirtualAddress(d: DirectiveLine, diag: Diagnostics): Virtua
     );
   }
   if (/^\d+$/.test(v)) {
+    // The kernel's mark is a u32 and ipvsadm refuses 0: 1..4294967295, all of it usable
+    // (ipvsadm lists marks from 2^31 up as negative numbers; the ipvs layer reads them back).
     const mark = Number(v);
     if (mark < 1 || mark > 0xffffffff) {
       return fail(diag, at, `firewall mark must be between 1 and 4294967295, not ${v}`);

@@ -1,9 +1,18 @@
 // (desired, actual) → the ordered ops that turn actual into desired, touching nothing that
 // this director does not own. Pure.
 //
-// Order, for live traffic: services are added or edited first (so dests have somewhere to
-// go), then dests are deleted, edited and added, and whole services are deleted last. The
-// dests of a service being deleted are not deleted one by one: -D takes them along.
+// Order, for live traffic: a service that has dests before and after the batch never passes
+// through zero dests, nor through zero dests with weight > 0, while the batch runs (ipvsadm
+// -R applies line by line; a connection arriving in between meets the table half-done, and
+// on a real kernel one did fail when the fallback went out before the real came in):
+//   1. services are added or edited (so dests have somewhere to go; -E leaves dests alone),
+//   2. dests are added (the real before the fallback goes, the fallback before the last
+//      real goes, the new real before the one it replaces),
+//   3. dests are edited to a weight > 0 (a quiescent real coming back before another one
+//      goes to weight 0),
+//   4. dests are edited to weight 0,
+//   5. dests are deleted,
+//   6. whole services are deleted, last: -D takes their dests along, not one by one.
 
 import type { Dest, Service, Table } from "./model.js";
 import { destKey, serviceKey } from "./model.js";
@@ -86,5 +95,7 @@ export function diff(desired: Table, actual: Table, owned: ReadonlySet<string>):
     }
   }
 
-  return [...serviceOps, ...destDeletes, ...destEdits, ...destAdds, ...serviceDeletes];
+  const raises = destEdits.filter((op) => op.kind === "edit-dest" && op.dest.weight > 0);
+  const quiesces = destEdits.filter((op) => op.kind === "edit-dest" && op.dest.weight === 0);
+  return [...serviceOps, ...destAdds, ...raises, ...quiesces, ...destDeletes, ...serviceDeletes];
 }

@@ -29,6 +29,10 @@ export function cloneTable(table: Table): Table {
 
 /** What ipvsadm itself refuses before asking the kernel (it exits 2 with these words). */
 function ipvsadmServiceError(s: ServiceSpec): string | undefined {
+  // ipvsadm reads -f with strtoul into a u32 and refuses 0.
+  if (s.protocol === "fwmark" && !(Number.isInteger(s.fwmark) && s.fwmark! >= 1 && s.fwmark! <= 0xffffffff)) {
+    return `invalid fwmark value \`${s.fwmark}' specified`;
+  }
   if (s.protocol !== "fwmark" && s.port === 0 && s.persistence === undefined) {
     return "Zero port specified for non-persistent service";
   }
@@ -57,7 +61,8 @@ function kernelServiceError(s: ServiceSpec): string | undefined {
 }
 
 function destError(service: ServiceSpec, d: Dest): string | undefined {
-  if (!Number.isInteger(d.weight) || d.weight < 0 || d.weight > 65535) return "illegal weight specified";
+  // ipvsadm 1.31 takes weights up to INT_MAX (a real kernel keeps 2147483647).
+  if (!Number.isInteger(d.weight) || d.weight < 0 || d.weight > 2147483647) return "illegal weight specified";
   if (familyOf(d.address) !== service.family && d.forward !== "tunnel") {
     return "Different address family is allowed only for tunneling servers";
   }

@@ -82,7 +82,11 @@ const FORWARD_NAME: Record<string, ForwardMethod> = {
   Local: "local",
 };
 
-/** The virtual-service words: `-t ADDR:PORT`, `-u …`, `--sctp-service …`, `-f MARK [-6]`. */
+/**
+ * The virtual-service words: `-t ADDR:PORT`, `-u …`, `--sctp-service …`, `-f MARK [-6]`.
+ * The mark is written unsigned (ipvsadm reads it with strtoul; the negative form it prints
+ * for marks from 2^31 up is refused as input).
+ */
 export function formatServiceArgs(
   s: Pick<ServiceSpec, "protocol" | "family" | "address" | "port" | "fwmark">,
 ): string {
@@ -191,6 +195,20 @@ function toInt(text: string | undefined, line: number, what: string): number {
   return Number(text);
 }
 
+/**
+ * A firewall mark as ipvsadm prints it. The kernel's mark is a u32, but ipvsadm 1.31 prints
+ * it with %d, so marks from 2^31 up come out negative (`-A -f -1294967296`, `FWM  -1`):
+ * read those back as the unsigned mark they are. (ipvsadm itself refuses the negative form
+ * on input, so what we write is always the unsigned one: see formatServiceArgs.)
+ */
+export function parseFwmark(text: string | undefined, line: number): number {
+  const mark = text !== undefined && /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(mark >= -(2 ** 31) && mark <= 2 ** 32 - 1) || mark === 0) {
+    throw new TableParseError(`line ${line}: firewall mark is not a 32-bit mark: ${JSON.stringify(text)}`);
+  }
+  return mark < 0 ? mark + 2 ** 32 : mark;
+}
+
 /** One `-A …` or `-a …` line of the save form. */
 function parseSaveLine(words: string[], line: number): ParsedLine {
   const [command = "", ...rest] = words;
@@ -233,7 +251,7 @@ function parseSaveLine(words: string[], line: number): ParsedLine {
       case "-f":
       case "--fwmark-service":
         service.protocol = "fwmark";
-        service.fwmark = toInt(value, line, "firewall mark");
+        service.fwmark = parseFwmark(value, line);
         service.port = 0;
         haveService = true;
         break;
@@ -350,7 +368,7 @@ export function parseSave(text: string): Table {
 // ---------------------------------------------------------------- -L -n
 
 const SERVICE_LINE = /^(TCP|UDP|SCTP) +(\S+) +(\S+)(.*)$/;
-const FWM_LINE = /^FWM +(\d+)( IPv6)? +(\S+)(.*)$/;
+const FWM_LINE = /^FWM +(-?\d+)( IPv6)? +(\S+)(.*)$/;
 const DEST_LINE = /^ {2}-> +(\S+) +(\S+) +(\d+) +(\d+) +(\d+) *$/;
 
 function parseServiceSuffix(service: ServiceSpec, suffix: string, line: number): void {
@@ -387,7 +405,7 @@ function parseServiceLine(raw: string, line: number): ServiceSpec | undefined {
       ...base,
       protocol: "fwmark",
       family: fwm[2] ? "inet6" : "inet",
-      fwmark: Number(fwm[1]),
+      fwmark: parseFwmark(fwm[1], line),
       scheduler: fwm[3]!,
     };
     parseServiceSuffix(service, fwm[4]!, line);

@@ -80,6 +80,14 @@ describe("virtual= forms", () => {
     expect([v.protocol, v.port, v.fwmark, v.reals[0]!.port]).toEqual(["fwm", 0, 5, 0]);
   });
 
+  it("fwmarks take the kernel's whole u32 range, 1..4294967295", async () => {
+    // ipvsadm lists marks from 2^31 up negative; src/ipvs/table.ts reads them back (issue 12).
+    for (const mark of [1, 2147483647, 2147483648, 3000000000, 4294967295]) {
+      const c = await load(block(`virtual=${mark}`, "real=10.0.0.1 gate"));
+      expect(c.virtuals[0]!.fwmark).toBe(mark);
+    }
+  });
+
   it.each([
     ["virtual=[2001:db8::1]:80", /write virtual6=\[2001:db8::1\]:80/],
     ["virtual=1:80", /"1" is not an address \(ldirectord would read it as 0.0.0.1\)/],
@@ -89,6 +97,7 @@ describe("virtual= forms", () => {
     ["virtual=192.0.2.1:80 junk", /invalid port/],
     ["virtual6=192.0.2.1:80", /IPv6 block/],
     ["virtual=0", /firewall mark must be between 1/],
+    ["virtual=4294967296", /firewall mark must be between 1 and 4294967295/],
   ])("%s is rejected", async (header, pattern) => {
     expect(await errorsOf(block(header))).toEqual([expect.stringMatching(pattern)]);
   });

@@ -462,6 +462,33 @@ describe("Director: fallback events", () => {
     ]);
   });
 
+  it("recovery adds the real before it deletes the fallback, and fallback-in adds before it deletes (issue 12)", async () => {
+    // ipvsadm -R runs line by line: with the delete first, the service had no dest for a
+    // moment, and a request arriving then failed on a real kernel.
+    const v = web();
+    const { director, timers, backend } = rig(config([v]), healthyTable(v));
+    await director.start();
+    allUp(director, v);
+    await timers.advance(5, director);
+    for (const r of v.reals) director.setHealth(realId(v, r), "down");
+    await timers.advance(5, director);
+    const fallbackIn = backend.batches
+      .at(-1)!
+      .map((op) => `${op.kind} ${"dest" in op ? op.dest.address : ""}`);
+    expect(fallbackIn.indexOf("add-dest 127.0.0.1")).toBe(0);
+    expect(fallbackIn.slice(1).sort()).toEqual([
+      "delete-dest 10.0.0.2",
+      "delete-dest 10.0.0.3",
+      "delete-dest 10.0.0.4",
+    ]);
+    director.setHealth(realId(v, v.reals[1]!), "up");
+    await timers.advance(5, director);
+    expect(backend.batches.at(-1)!.map((op) => `${op.kind} ${"dest" in op ? op.dest.address : ""}`)).toEqual([
+      "add-dest 10.0.0.3",
+      "delete-dest 127.0.0.1",
+    ]);
+  });
+
   it("adopts a fallback already in the table without an event, and keeps it until the reals are known", async () => {
     const v = web();
     const table = { services: [service(v, dest("127.0.0.1", 80, 1, "route"))] };

@@ -71,8 +71,15 @@ describe("failover", () => {
     await h.kill(b);
     await h.until("fallback in", () => h.weights()[sorry.port] === 1);
     expect(Object.keys(h.weights())).toEqual([String(sorry.port)]);
+    const before = h.writes().length;
     await h.revive(b);
     await h.until("fallback out", () => !(sorry.port in h.weights()) && h.weights()[b.port] === 2);
+    // The recovery batch adds the real before it deletes the fallback, so the service always
+    // has a dest (issue 12: a request failed at recovery on a real kernel with the old order).
+    const recovery = h.writes().slice(before);
+    const added = recovery.findIndex((l) => l.startsWith("R -a ") && l.includes(`:${b.port} `));
+    const deleted = recovery.findIndex((l) => l.startsWith("R -d ") && l.endsWith(`:${sorry.port}`));
+    expect([added >= 0, deleted >= 0, added < deleted]).toEqual([true, true, true]);
     await h.stop(d);
   });
 });

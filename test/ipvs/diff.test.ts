@@ -1,8 +1,10 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { diff } from "../../src/ipvs/diff.js";
+import { diff, normalizeTable } from "../../src/ipvs/diff.js";
 import { applyOps } from "../../src/ipvs/memory.js";
 import { serviceKey, type Table } from "../../src/ipvs/model.js";
 import { formatOp } from "../../src/ipvs/table.js";
+import { tableArb } from "./arbitraries.js";
 import { dest, fwmark, table, tcp, udp } from "./build.js";
 
 const NONE = new Set<string>();
@@ -62,12 +64,12 @@ describe("diff: adds and removes", () => {
     ]);
   });
 
-  it("adds and deletes dests of a kept service", () => {
+  it("adds and deletes dests of a kept service, the add first", () => {
     const desired = table(tcp("10.0.0.1", 80, { dests: [dest("10.0.0.2", 80), dest("10.0.0.4", 80)] }));
     const actual = table(tcp("10.0.0.1", 80, { dests: [dest("10.0.0.2", 80), dest("10.0.0.3", 80)] }));
     expect(lines(desired, actual)).toEqual([
-      "-d -t 10.0.0.1:80 -r 10.0.0.3:80",
       "-a -t 10.0.0.1:80 -r 10.0.0.4:80 -m -w 1 -x 0 -y 0",
+      "-d -t 10.0.0.1:80 -r 10.0.0.3:80",
     ]);
   });
 
@@ -81,24 +83,34 @@ describe("diff: adds and removes", () => {
     ]);
   });
 
-  it("orders: service adds/edits, dest deletes, dest edits, dest adds, service deletes", () => {
+  it("orders: service adds/edits, dest adds, edits up, edits to weight 0, dest deletes, service deletes", () => {
     const gone = udp("10.0.0.9", 53);
     const desired = table(
       tcp("10.0.0.1", 80, {
         scheduler: "rr",
-        dests: [dest("10.0.0.2", 80, { weight: 5 }), dest("10.0.0.4", 80)],
+        dests: [
+          dest("10.0.0.2", 80, { weight: 0 }),
+          dest("10.0.0.4", 80),
+          dest("10.0.0.5", 80, { weight: 3 }),
+        ],
       }),
       tcp("10.0.0.7", 80, { dests: [dest("10.0.0.8", 80)] }),
     );
-    const actual = table(gone, tcp("10.0.0.1", 80, { dests: [dest("10.0.0.2", 80), dest("10.0.0.3", 80)] }));
-    expect(diff(desired, actual, new Set([serviceKey(gone)])).map((o) => o.kind)).toEqual([
-      "edit-service",
-      "add-service",
-      "delete-dest",
-      "edit-dest",
-      "add-dest",
-      "add-dest",
-      "delete-service",
+    const actual = table(
+      gone,
+      tcp("10.0.0.1", 80, {
+        dests: [dest("10.0.0.2", 80), dest("10.0.0.3", 80), dest("10.0.0.5", 80, { weight: 0 })],
+      }),
+    );
+    expect(lines(desired, actual, new Set([serviceKey(gone)]))).toEqual([
+      "-E -t 10.0.0.1:80 -s rr",
+      "-A -t 10.0.0.7:80 -s wlc",
+      "-a -t 10.0.0.1:80 -r 10.0.0.4:80 -m -w 1 -x 0 -y 0",
+      "-a -t 10.0.0.7:80 -r 10.0.0.8:80 -m -w 1 -x 0 -y 0",
+      "-e -t 10.0.0.1:80 -r 10.0.0.5:80 -m -w 3 -x 0 -y 0",
+      "-e -t 10.0.0.1:80 -r 10.0.0.2:80 -m -w 0 -x 0 -y 0",
+      "-d -t 10.0.0.1:80 -r 10.0.0.3:80",
+      "-D -u 10.0.0.9:53",
     ]);
   });
 });
@@ -152,21 +164,21 @@ describe("diff: in-place edits", () => {
 });
 
 describe("diff: keys", () => {
-  it("treats a dest with another port as another dest: delete + add", () => {
+  it("treats a dest with another port as another dest: add + delete", () => {
     const desired = table(tcp("10.0.0.1", 80, { dests: [dest("10.0.0.2", 8080)] }));
     const actual = table(tcp("10.0.0.1", 80, { dests: [dest("10.0.0.2", 80)] }));
     expect(lines(desired, actual)).toEqual([
-      "-d -t 10.0.0.1:80 -r 10.0.0.2:80",
       "-a -t 10.0.0.1:80 -r 10.0.0.2:8080 -m -w 1 -x 0 -y 0",
+      "-d -t 10.0.0.1:80 -r 10.0.0.2:80",
     ]);
   });
 
-  it("a masq dest on another port becoming route is a delete + add at the service port", () => {
+  it("a masq dest on another port becoming route is an add at the service port + a delete", () => {
     const desired = table(tcp("10.0.0.1", 80, { dests: [dest("10.0.0.2", 8080, { forward: "route" })] }));
     const actual = table(tcp("10.0.0.1", 80, { dests: [dest("10.0.0.2", 8080)] }));
     expect(lines(desired, actual)).toEqual([
-      "-d -t 10.0.0.1:80 -r 10.0.0.2:8080",
       "-a -t 10.0.0.1:80 -r 10.0.0.2:80 -g -w 1 -x 0 -y 0",
+      "-d -t 10.0.0.1:80 -r 10.0.0.2:8080",
     ]);
   });
 
@@ -210,8 +222,8 @@ describe("diff: ownership", () => {
     const desired = table(tcp("10.9.9.9", 22, { scheduler: "rr", dests: [dest("10.9.9.11", 22)] }));
     expect(lines(desired, table(foreign), NONE)).toEqual([
       "-E -t 10.9.9.9:22 -s rr",
-      "-d -t 10.9.9.9:22 -r 10.9.9.10:22",
       "-a -t 10.9.9.9:22 -r 10.9.9.11:22 -m -w 1 -x 0 -y 0",
+      "-d -t 10.9.9.9:22 -r 10.9.9.10:22",
     ]);
   });
 
@@ -264,14 +276,37 @@ describe("golden command streams", () => {
     ]);
   });
 
-  it("fallback in when the last real goes, and out when one comes back", () => {
+  it("fallback in when the last real goes, and out when one comes back: always add first", () => {
+    // Issue 12: deleting first left the service without a dest for a moment, and on a real
+    // kernel a request arriving then failed.
     expect(lines(table(vip([fallback])), table(vip([real1])))).toEqual([
-      "-d -t 192.168.6.240:80 -r 192.168.6.2:80",
       "-a -t 192.168.6.240:80 -r 127.0.0.1:80 -g -w 1 -x 0 -y 0",
+      "-d -t 192.168.6.240:80 -r 192.168.6.2:80",
     ]);
     expect(lines(table(vip([real1])), table(vip([fallback])))).toEqual([
-      "-d -t 192.168.6.240:80 -r 127.0.0.1:80",
       "-a -t 192.168.6.240:80 -r 192.168.6.2:80 -g -w 1 -x 0 -y 0",
+      "-d -t 192.168.6.240:80 -r 127.0.0.1:80",
+    ]);
+  });
+
+  it("quiescent fallback and recovery: the fallback comes in before the last real goes to weight 0", () => {
+    const quiet1 = { ...real1, weight: 0 };
+    expect(lines(table(vip([quiet1, fallback])), table(vip([real1])))).toEqual([
+      "-a -t 192.168.6.240:80 -r 127.0.0.1:80 -g -w 1 -x 0 -y 0",
+      "-e -t 192.168.6.240:80 -r 192.168.6.2:80 -g -w 0 -x 0 -y 0",
+    ]);
+    expect(lines(table(vip([real1])), table(vip([quiet1, fallback])))).toEqual([
+      "-e -t 192.168.6.240:80 -r 192.168.6.2:80 -g -w 1 -x 0 -y 0",
+      "-d -t 192.168.6.240:80 -r 127.0.0.1:80",
+    ]);
+  });
+
+  it("one quiescent real taking over from another: the weight goes up before the other goes to 0", () => {
+    const quiet1 = { ...real1, weight: 0 };
+    const quiet2 = { ...real2, weight: 0 };
+    expect(lines(table(vip([quiet1, real2])), table(vip([real1, quiet2])))).toEqual([
+      "-e -t 192.168.6.240:80 -r 192.168.6.3:80 -g -w 2 -x 0 -y 0",
+      "-e -t 192.168.6.240:80 -r 192.168.6.2:80 -g -w 0 -x 0 -y 0",
     ]);
   });
 
@@ -293,5 +328,98 @@ describe("golden command streams", () => {
     const result = applyOps(actual, diff(desired, actual, NONE));
     expect(result.failed).toEqual([]);
     expect(diff(desired, result.table, NONE)).toEqual([]);
+  });
+});
+
+// ipvsadm -R applies its lines one by one and a connection can arrive between any two, so
+// every prefix of a batch is a table the kernel really holds for a moment.
+describe("diff: no service passes through zero dests while a batch runs", () => {
+  /** Per service key: how many dests, and how many with weight > 0 (able to take a new connection). */
+  const counts = (t: Table) =>
+    new Map(
+      normalizeTable(t).services.map((s) => [
+        serviceKey(s),
+        { dests: s.dests.length, live: s.dests.filter((d) => d.weight > 0).length },
+      ]),
+    );
+
+  /**
+   * Applies the diff one op at a time; returns every moment a service that has dests (or live
+   * dests) both before and after the batch has none, as "after N ops: KEY has no (live) dests".
+   */
+  function dips(desired: Table, actual: Table, owned: ReadonlySet<string>): string[] {
+    const ops = diff(desired, actual, owned);
+    const before = counts(actual);
+    let current = actual;
+    const moments: Table[] = [];
+    for (const op of ops) {
+      const step = applyOps(current, [op]);
+      expect(step.failed).toEqual([]);
+      current = step.table;
+      moments.push(current);
+    }
+    const after = counts(current);
+    const found: string[] = [];
+    moments.forEach((t, i) => {
+      const now = counts(t);
+      for (const [key, b] of before) {
+        const a = after.get(key);
+        const n = now.get(key) ?? { dests: 0, live: 0 };
+        if (!a) continue;
+        if (b.dests > 0 && a.dests > 0 && n.dests === 0)
+          found.push(`after ${i + 1} ops: ${key} has no dests`);
+        if (b.live > 0 && a.live > 0 && n.live === 0)
+          found.push(`after ${i + 1} ops: ${key} has no live dests`);
+      }
+    });
+    return found;
+  }
+
+  const vip = (dests: ReturnType<typeof dest>[], extra = {}) => tcp("192.168.6.240", 80, { dests, ...extra });
+  const r1 = dest("192.168.6.2", 80);
+  const r2 = dest("192.168.6.3", 80);
+  const fb = dest("127.0.0.1", 80, { forward: "route" });
+  const quiet = (d: ReturnType<typeof dest>) => ({ ...d, weight: 0 });
+
+  it.each([
+    ["recovery: a real in, the fallback out", [fb], [r1]],
+    ["fallback in, the last real out", [r1], [fb]],
+    ["a real replacing another", [r1], [r2]],
+    ["a real moving to another port", [r1], [{ ...r1, port: 8080 }]],
+    ["quiescent: the last real to weight 0, the fallback in", [r1], [quiet(r1), fb]],
+    ["quiescent recovery: weight back, the fallback out", [quiet(r1), fb], [r1]],
+    ["quiescent swap: one real up, the other to weight 0", [r1, quiet(r2)], [quiet(r1), r2]],
+    ["all reals replaced at once", [r1, r2], [dest("192.168.6.4", 80), dest("192.168.6.5", 80)]],
+  ])("%s", (_name, from, to) => {
+    expect(dips(table(vip(to)), table(vip(from)), NONE)).toEqual([]);
+  });
+
+  it("a scheduler edit, a new service and a deleted one around a dest swap", () => {
+    const old = udp("192.168.6.240", 53, { dests: [dest("192.168.6.2", 53)] });
+    const desired = table(
+      vip([r2], { scheduler: "sh", schedFlags: ["sh-port"], persistence: 300 }),
+      tcp("192.168.6.241", 80, { dests: [r1] }),
+    );
+    const actual = table(vip([r1]), old);
+    expect(dips(desired, actual, new Set([serviceKey(old)]))).toEqual([]);
+    expect(diff(desired, actual, new Set([serviceKey(old)])).map((o) => o.kind)).toEqual([
+      "edit-service",
+      "add-service",
+      "add-dest",
+      "add-dest",
+      "delete-dest",
+      "delete-service",
+    ]);
+  });
+
+  it("holds for any two tables (fast-check)", () => {
+    fc.assert(
+      fc.property(tableArb, tableArb, fc.func(fc.boolean()), (desired, rawActual, ownedPick) => {
+        const actual = normalizeTable(rawActual);
+        const owned = new Set(actual.services.map(serviceKey).filter((k) => ownedPick(k)));
+        expect(dips(desired, actual, owned)).toEqual([]);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

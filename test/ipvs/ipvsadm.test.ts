@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BackendError } from "../../src/ipvs/backend.js";
+import { connKey } from "../../src/ipvs/conntrack.js";
 import { diff } from "../../src/ipvs/diff.js";
 import { IpvsadmBackend, NO_IPVS_MESSAGE, probeIpvsadm, restoreScript } from "../../src/ipvs/ipvsadm.js";
 import type { Op, ServiceSpec } from "../../src/ipvs/ops.js";
@@ -84,6 +85,29 @@ describe("IpvsadmBackend against the ipvsadm stand-in", () => {
     expect(formatSave(applied.table)).toBe(
       "-A -t 10.0.0.1:80 -s wlc\n-a -t 10.0.0.1:80 -r 10.0.0.2:80 -m -w 1\n",
     );
+  });
+
+  it("writes and reads back fwmarks from 2^31 up, which ipvsadm lists negative (issue 12)", async () => {
+    // The real ipvsadm prints mark 3000000000 as `-A -f -1294967296`; the reader once threw
+    // "firewall mark is not a number" on it and the daemon retried forever.
+    const desired = table(
+      fwmark(3000000000, { scheduler: "rr", dests: [dest("10.0.0.2", 0, { forward: "route" })] }),
+      fwmark(4294967295, { scheduler: "rr" }),
+      fwmark(2147483647, { scheduler: "rr" }),
+    );
+    const b = backend();
+    const applied = await b.apply(diff(desired, table(), new Set()));
+    expect(applied.failed).toEqual([]);
+    const listed = execFileSync(STAND_IN, ["-S", "-n"], { env, encoding: "utf8" });
+    expect(listed).toContain("-A -f -1294967296 -s rr\n-a -f -1294967296 -r 10.0.0.2:0 -g -w 1\n");
+    expect(listed).toContain("-A -f -1 -s rr\n");
+    expect(diff(desired, applied.table, new Set())).toEqual([]);
+    const read = await b.read();
+    expect(read.services.map((s) => s.fwmark).sort()).toEqual([2147483647, 3000000000, 4294967295]);
+    expect(diff(desired, read, new Set())).toEqual([]);
+    // status looks connection counts up by the unsigned mark, as the daemon knows it.
+    const conns = await b.connections();
+    expect([...conns.keys()]).toEqual([connKey("fwmark", "3000000000", 0, "10.0.0.2", 0)]);
   });
 
   it("survives a usage error in the middle of a batch and converges on the next pass", async () => {

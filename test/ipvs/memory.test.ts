@@ -85,9 +85,21 @@ describe("applyOps: the kernel's rules in ipvsadm's words", () => {
     expect(
       errorsOf([{ kind: "add-dest", service: web, dest: dest("10.0.0.2", 80, { lowerThreshold: 5 }) }], t),
     ).toEqual(["Numerical result out of range"]);
+    // The real ipvsadm takes weights up to 2147483647 (groundtruth.txt, weight-limits).
     expect(
-      errorsOf([{ kind: "add-dest", service: web, dest: dest("10.0.0.2", 80, { weight: 70000 }) }], t),
+      errorsOf([{ kind: "add-dest", service: web, dest: dest("10.0.0.2", 80, { weight: 2147483648 }) }], t),
     ).toEqual(["illegal weight specified"]);
+    expect(
+      errorsOf([{ kind: "add-dest", service: web, dest: dest("10.0.0.2", 80, { weight: 2147483647 }) }], t),
+    ).toEqual([]);
+    const { dests: _, ...mark } = fwmark(1);
+    expect(errorsOf([{ kind: "add-service", service: { ...mark, fwmark: 0 } }])).toEqual([
+      "invalid fwmark value `0' specified",
+    ]);
+    expect(errorsOf([{ kind: "add-service", service: { ...mark, fwmark: 2 ** 32 } }])).toEqual([
+      "invalid fwmark value `4294967296' specified",
+    ]);
+    expect(errorsOf([{ kind: "add-service", service: { ...mark, fwmark: 4294967295 } }])).toEqual([]);
   });
 
   it("accepts a tunnel dest of the other family, persistent port-0 services and UDP one-packet", () => {

@@ -135,6 +135,26 @@ describe("nftables backend", () => {
     expect(applied.table.services.find((s) => s.family === "inet6")!.persistence).toBe(300);
   });
 
+  it("carries the whole u32 range of firewall marks", async () => {
+    const { address: _, ...noAddress } = web;
+    const top: ServiceSpec = { ...noAddress, protocol: "fwmark", port: 0, fwmark: 4294967295 };
+    const high: ServiceSpec = { ...top, fwmark: 2147483648 };
+    const b = new NftablesBackend({ netns: ns });
+    await b.read();
+    const applied = await b.apply([
+      { kind: "add-service", service: top },
+      { kind: "add-dest", service: top, dest: dest("10.2.0.4", 1, 0) },
+      { kind: "add-service", service: high },
+      { kind: "add-dest", service: high, dest: dest("10.2.0.5", 1, 0) },
+    ]);
+    expect(applied.failed).toEqual([]);
+    const text = nft("list", "table", "inet", "ldirector");
+    expect(text).toContain("meta mark 0xffffffff");
+    expect(text).toContain("meta mark 0x80000000");
+    const marks = (await new NftablesBackend({ netns: ns }).read()).services.map((s) => s.fwmark);
+    expect(marks).toEqual(expect.arrayContaining([4294967295, 2147483648]));
+  });
+
   it("refuses what nftables cannot express instead of approximating it", () => {
     expect(nftUnsupported({ ...web, scheduler: "wlc", dests: [] })).toMatch(/scheduler wlc/);
     expect(nftUnsupported({ ...web, dests: [{ ...dest("10.1.0.2", 1), forward: "route" }] })).toMatch(/masq/);

@@ -75,8 +75,25 @@ describe("output formats", () => {
     const listed = ipvsadm(["-Ln"]).stdout;
     expect(ipvsadm(["-C"]).code).toBe(0);
     expect(ipvsadm(["-R"], saved).code).toBe(0);
-    expect(ipvsadm(["-S"]).stdout).toBe(saved);
+    expect(ipvsadm(["-S", "-n"]).stdout).toBe(saved);
     expect(ipvsadm(["--list", "--numeric"]).stdout).toBe(listed);
+  });
+
+  it("prints ports as /etc/services names without -n, as the real one does, and reads them back", () => {
+    restore(SAMPLE_COMMANDS);
+    const saved = ipvsadm(["-S", "-n"]).stdout;
+    const named = ipvsadm(["-S"]).stdout;
+    // http is 80/tcp, https 443/tcp and domain 53/udp in Debian's /etc/services (netbase).
+    expect(named).toBe(
+      saved
+        .replaceAll(":80 ", ":http ")
+        .replace(":443 ", ":https ")
+        .replace("-u 10.1.2.3:53 ", "-u 10.1.2.3:domain "),
+    );
+    expect(ipvsadm(["-L"]).stdout).toContain("TCP  192.168.0.111:http wrr\n  -> 192.168.137.130:http");
+    expect(ipvsadm(["-C"]).code).toBe(0);
+    expect(ipvsadm(["-R"], named)).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(ipvsadm(["-S", "-n"]).stdout).toBe(saved);
   });
 
   it("prints thresholds, flags, ops, pe, IPv6 marks and tunnel types", () => {
@@ -190,7 +207,8 @@ describe("errors and exit codes", () => {
       2,
       "You need to supply the 'real-server' option for the 'add-server' command\n",
     ],
-    [["-a", "-t", "10.0.0.1:80", "-r", "10.0.0.6", "-w", "70000"], 2, "illegal weight specified\n"],
+    // The real ipvsadm takes weights up to INT_MAX (groundtruth.txt, weight-limits).
+    [["-a", "-t", "10.0.0.1:80", "-r", "10.0.0.6", "-w", "2147483648"], 2, "illegal weight specified\n"],
     [
       ["-a", "-t", "10.0.0.1:80", "-r", "10.0.0.6", "-m", "-g"],
       2,

@@ -10,6 +10,7 @@ import {
   TableParseError,
   withThresholds,
 } from "../../src/ipvs/table.js";
+import { realCases } from "../fixtures/realipvs/cases.js";
 import { dest, fwmark, table, tcp, udp } from "./build.js";
 
 // The samples of ../shared/ipvsadm-formats.md, byte for byte (trailing spaces included).
@@ -279,5 +280,138 @@ describe("sortTable", () => {
       "10.0.1.1:80",
     ]);
     expect(t.services[0]!.fwmark).toBe(2);
+  });
+});
+
+// What the real ipvsadm 1.31 printed on a real 6.1 kernel (test/fixtures/realipvs/groundtruth.txt).
+describe("reads the real ipvsadm's output", () => {
+  const recorded = (name: string) => {
+    const c = realCases.find((x) => x.name === name);
+    if (!c) throw new Error(`no recorded case ${name}`);
+    return c;
+  };
+  /** -S -n and -L -n --thresholds inside one -R, split as IpvsadmBackend splits them. */
+  const readBack = (stdout: string) => {
+    const at = stdout.indexOf("IP Virtual Server version");
+    return withThresholds(parseSave(stdout.slice(0, at)), parseThresholds(stdout.slice(at)));
+  };
+
+  it("reads fwmarks from 2^31 up, which ipvsadm prints negative, as the unsigned marks they are", () => {
+    const c = recorded("fwmark-limits");
+    expect(c.saved.text).toContain("-A -f -2147483648 -s rr\n");
+    const want = table(
+      fwmark(2147483648, { scheduler: "rr", dests: [dest("10.0.0.2", 0, { forward: "route" })] }),
+      fwmark(4294967295, { scheduler: "rr" }),
+      fwmark(2147483647, { scheduler: "rr" }),
+    );
+    expect(sortTable(parseSave(c.saved.text))).toEqual(sortTable(want));
+    expect(sortTable(readBack(c.stdout.text))).toEqual(sortTable(want));
+    expect(parseThresholds(c.stdout.text.slice(c.stdout.text.indexOf("IP Virtual")))).toEqual(
+      new Map([
+        ["fwmark:inet:2147483648", new Map([["10.0.0.2:0", { upper: 0, lower: 0 }]])],
+        ["fwmark:inet:4294967295", new Map()],
+        ["fwmark:inet:2147483647", new Map()],
+      ]),
+    );
+    expect(
+      parseList("IP Virtual Server version 1.2.1 (size=4096)\nFWM  -1294967296 rr\n").services[0]?.fwmark,
+    ).toBe(3000000000);
+  });
+
+  it("writes a high mark unsigned, the only form ipvsadm -R reads (it refuses -f -1)", () => {
+    const { dests: _, ...high } = fwmark(3000000000, { scheduler: "rr" });
+    expect(formatOp({ kind: "add-service", service: high })).toBe("-A -f 3000000000 -s rr");
+    expect(formatOp({ kind: "delete-dest", service: high, dest: dest("10.0.0.2", 0) })).toBe(
+      "-d -f 3000000000 -r 10.0.0.2:0",
+    );
+  });
+
+  it("refuses a mark that no u32 is, and mark 0", () => {
+    for (const bad of [
+      "-A -f -2147483649 -s rr",
+      "-A -f 4294967296 -s rr",
+      "-A -f 0 -s rr",
+      "-A -f x -s rr",
+    ]) {
+      expect(() => parseSave(bad)).toThrow(TableParseError);
+    }
+  });
+
+  it("reads IPv6, an IPv4-mapped IPv6 service in dotted form, and the keys agree across -S and -L", () => {
+    const c = recorded("ipv6");
+    expect(c.saved.text).toContain("-A -u [::ffff:10.0.0.1]:53 -s rr\n");
+    expect(readBack(c.stdout.text)).toEqual(
+      table(
+        tcp("2001:db8::1", 80, {
+          scheduler: "rr",
+          dests: [
+            dest("2001:db8::2", 80),
+            dest("2001:db8::3", 80, { weight: 2 }),
+            dest("2001:db8::4", 80, { forward: "route" }),
+          ],
+        }),
+        udp("::ffff:a00:1", 53, { scheduler: "rr" }),
+      ),
+    );
+    // The mapped service line of -L -n --thresholds names the same service as -S -n's line.
+    const thresholds = parseThresholds(c.stdout.text.slice(c.stdout.text.indexOf("IP Virtual")));
+    expect([...thresholds.keys()]).toEqual(["tcp:2001:db8::1:80", "udp:::ffff:a00:1:53"]);
+  });
+
+  it("reads tunnel dests saved with --tun-type ipip, and ports forced to the service's", () => {
+    const c = recorded("forwarding");
+    expect(c.saved.text).toContain("-r 10.0.0.4:80 -i -w 1 --tun-type ipip\n");
+    expect(readBack(c.stdout.text).services[0]?.dests).toEqual([
+      dest("10.0.0.2", 8080),
+      dest("10.0.0.3", 80, { forward: "route" }),
+      dest("10.0.0.4", 80, { forward: "tunnel" }),
+      dest("10.0.0.5", 80),
+      dest("127.0.0.1", 80, { forward: "route" }),
+      dest("127.0.0.1", 8081),
+    ]);
+  });
+
+  it("reads weights above 65535, up to 2147483647", () => {
+    const c = recorded("weight-limits");
+    expect(parseSave(c.saved.text).services[0]?.dests.map((d) => d.weight)).toEqual([
+      65535, 65536, 2147483647,
+    ]);
+  });
+
+  it("reads thresholds, persistence, pe, masks and the plain -L -n listing", () => {
+    expect(readBack(recorded("ldirector-batch").stdout.text).services[0]?.dests).toEqual([
+      dest("10.0.0.2", 80),
+      dest("10.0.0.3", 80, { weight: 2, upperThreshold: 50, lowerThreshold: 5 }),
+    ]);
+    const p = readBack(recorded("persistence").stdout.text).services;
+    expect(p.map((s) => [s.port, s.persistence, s.netmask, s.persistenceEngine])).toEqual([
+      [0, 60, undefined, undefined],
+      [443, undefined, undefined, undefined],
+      [444, 360, undefined, undefined],
+      [445, 300, undefined, undefined],
+      [5060, 60, undefined, "sip"],
+      [443, 300, "64", undefined],
+      [444, 300, undefined, undefined],
+    ]);
+    const order = recorded("sort-order").stdout.text;
+    const listed = parseList(order.slice(order.indexOf("IP Virtual")));
+    expect(listed.services).toHaveLength(10);
+    expect(listed.services[1]?.dests.map((d) => `${d.address}:${d.port} ${d.forward} ${d.weight}`)).toEqual([
+      "200.0.0.3:80 masq 1",
+      "10.0.0.3:79 masq 1",
+      "10.0.0.3:80 masq 1",
+      "10.0.0.20:80 masq 1",
+    ]);
+  });
+
+  it("reads every recorded -S -n", () => {
+    for (const c of realCases) {
+      if (c.saved.totalLines !== undefined) continue;
+      const lines = c.saved.text.split("\n").filter((l) => l !== "");
+      const t = parseSave(c.saved.text);
+      expect(t.services.length + t.services.reduce((n, s) => n + s.dests.length, 0), c.name).toBe(
+        lines.length,
+      );
+    }
   });
 });
