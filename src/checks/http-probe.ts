@@ -31,8 +31,10 @@ export interface ProbeRequest {
 
 /**
  * One request to target.address:target.port. Resolves (never rejects) when the answer
- * decides the check, on a socket error, or when `signal` aborts (as a timeout of
- * negotiatetimeout); the socket is destroyed before it resolves.
+ * decides the check, on a socket error, at negotiatetimeout, or when `signal` aborts (also
+ * a timeout: the runner aborts at its deadline); the socket is destroyed before it
+ * resolves. One timer and one listener, no AbortController of its own: this runs for
+ * every real every few seconds.
  */
 export function probeHttp(
   target: CheckTarget,
@@ -55,11 +57,13 @@ export function probeHttp(
     const finish = (answer: CheckResult | Redirected) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);
       socket.destroy();
       resolve(answer);
     };
     const onAbort = () => finish(timedOut());
+    const timer = setTimeout(onAbort, spec.negotiateTimeoutMs);
     /** Called after every read: answers as soon as what came in decides the check. */
     const decide = () => {
       if (reader.error !== undefined) return finish(down(reader.error, startedAt));

@@ -163,31 +163,31 @@ export const httpChecker: Checker = async (target, spec, signal) => {
   const ms = spec.negotiateTimeoutMs;
   const plan = httpPlan(target, spec);
   if ("error" in plan) return down(plan.error, startedAt);
-  // One bound for the whole check, whichever paths it takes.
-  const limit = timeLimit(signal, ms);
+  let start: Hop = { url: plan.url, host: plan.host, redirects: 0 };
+  if (plainPlan(target, spec, plan)) {
+    const answer = await probeHttp(
+      target,
+      spec,
+      {
+        path: `${plan.url.pathname}${plan.url.search}`,
+        host: plan.host!,
+        maxHead: MAX_HEAD,
+        maxBody: MAX_BODY,
+        redirects: REDIRECTS,
+      },
+      signal,
+      startedAt,
+    );
+    if (!("redirect" in answer)) return answer;
+    const { status, location } = answer.redirect;
+    const next = follow(`HTTP ${status}`, location, plan.url, 0, startedAt);
+    if (!(next instanceof URL)) return next;
+    // LWP drops the virtualhost Host on a redirect; undici then sends the URL's own.
+    start = { url: next, host: undefined, redirects: 1 };
+  }
+  // One bound for the whole check: the hops after a redirect get what the first one left.
+  const limit = timeLimit(signal, Math.max(0, ms - (performance.now() - startedAt)));
   try {
-    let start: Hop = { url: plan.url, host: plan.host, redirects: 0 };
-    if (plainPlan(target, spec, plan)) {
-      const answer = await probeHttp(
-        target,
-        spec,
-        {
-          path: `${plan.url.pathname}${plan.url.search}`,
-          host: plan.host!,
-          maxHead: MAX_HEAD,
-          maxBody: MAX_BODY,
-          redirects: REDIRECTS,
-        },
-        limit.signal,
-        startedAt,
-      );
-      if (!("redirect" in answer)) return answer;
-      const { status, location } = answer.redirect;
-      const next = follow(`HTTP ${status}`, location, plan.url, 0, startedAt);
-      if (!(next instanceof URL)) return next;
-      // LWP drops the virtualhost Host on a redirect; undici then sends the URL's own.
-      start = { url: next, host: undefined, redirects: 1 };
-    }
     return await viaUndici(plan, spec, limit.signal, startedAt, start);
   } finally {
     limit.dispose();

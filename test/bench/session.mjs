@@ -64,6 +64,8 @@ function loopDelay(file, from, to) {
     // The worst second's p99: a window's p99 is at most this.
     p99Ms: Math.max(...secs.map((x) => x.p99)),
     maxMs: Math.max(...secs.map((x) => x.max)),
+    // The last second's process.memoryUsage() (MB): how RSS splits into heap, buffers, the rest.
+    memory: secs.at(-1).mem,
   };
 }
 
