@@ -6,7 +6,7 @@
 // shared and nothing outlives the check.
 import { readFile } from "node:fs/promises";
 import type { Readable } from "node:stream";
-import { Agent, type Dispatcher } from "undici";
+import type { Agent, Dispatcher } from "undici";
 import type { CheckSpec } from "../config/types.js";
 import { bracketed } from "./lib/address.js";
 import { probeHttp } from "./http-probe.js";
@@ -209,6 +209,10 @@ async function viaUndici(
   } catch (err) {
     return down(`TLS CA file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, startedAt);
   }
+  // Imported on the first check that needs it: a director whose checks are all plain
+  // http never holds undici in memory.
+  const { Agent } = await import("undici");
+  if (signal.aborted) return down(timeoutReason(ms), startedAt);
   // undici's own timers are set to the same bound, so nothing it starts outlives ours.
   const agent = new Agent({
     connect: { ...connect, timeout: ms },
