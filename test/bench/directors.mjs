@@ -20,12 +20,13 @@ export const LOOP_DELAY = path.join(REPO, "test/bench/loop-delay.mjs");
 export function startDirector(
   cleanup,
   name,
-  { dir, cfg, stateFile, logFile, cpuProfDir, heapProfDir, loopFile, haproxy },
+  { dir, cfg, stateFile, logFile, cpuProfDir, heapProfDir, loopFile, haproxy, cli = CLI },
 ) {
   const env = { IPVSADM_STATE: stateFile, IPVSADM_LOG: logFile };
   const out = fs.openSync(path.join(dir, `${name}.out`), "a");
   try {
-    if (name === "ldirector") {
+    // "ldirector-baseline" is another build of ldirector (--baseline), run exactly alike.
+    if (name === "ldirector" || name === "ldirector-baseline") {
       const runDir = path.join(dir, "run");
       fs.mkdirSync(runDir, { recursive: true });
       const prof = [
@@ -35,7 +36,7 @@ export function startDirector(
       ];
       return spawnTracked(
         cleanup,
-        ["node", ...prof, CLI, "--foreground", "--backend", "ipvsadm", "--ipvsadm", STAND_IN, cfg, "start"],
+        ["node", ...prof, cli, "--foreground", "--backend", "ipvsadm", "--ipvsadm", STAND_IN, cfg, "start"],
         {
           cwd: dir,
           env: {

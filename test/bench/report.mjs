@@ -68,10 +68,10 @@ function figures(res, director, n) {
 }
 
 /** ldirector's CPU per check over HAProxy's, per round (sessions labelled "… round k"). */
-function roundRatios(res, n) {
+function roundRatios(res, n, build = "ldirector") {
   const perSession = (s) => median((s.windows ?? []).map((w) => w.cpuPerCheckMs));
   const roundOf = (s) => /round (\d+)/.exec(s.label ?? "")?.[1] ?? "1";
-  const l = byDirector(res, "ldirector", n).filter((s) => s.windows?.length);
+  const l = byDirector(res, build, n).filter((s) => s.windows?.length);
   const h = byDirector(res, "haproxy", n).filter((s) => s.windows?.length);
   return l
     .map((a) => [perSession(a), perSession(h.find((b) => roundOf(b) === roundOf(a)) ?? {})])
@@ -108,12 +108,13 @@ export function report(res) {
       "ldirector loop delay p50 / p99 / max ms",
     ]);
     row(Array(10).fill("---"));
-    for (const n of withHaproxy) {
-      const a = figures(res, "ldirector", n);
+    const builds = res.options?.baseline ? ["ldirector", "ldirector-baseline"] : ["ldirector"];
+    for (const [n, build] of withHaproxy.flatMap((n) => builds.map((b) => [n, b]))) {
+      const a = figures(res, build, n);
       const h = figures(res, "haproxy", n);
-      const rounds = roundRatios(res, n);
+      const rounds = roundRatios(res, n, build);
       row([
-        n,
+        build === "ldirector" ? n : `${n} (baseline: ${res.options.baseline})`,
         fmt(a.cpuPerCheckMs, 3),
         fmt(h.cpuPerCheckMs, 3),
         rounds.length ? `${median(rounds).toFixed(2)}×` : ratio(a.cpuPerCheckMs, h.cpuPerCheckMs),

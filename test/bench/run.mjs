@@ -1,5 +1,7 @@
 // npm run bench [-- --n 10,200,2000,10000 --only ldirector,ldirectord,haproxy --quick]
 // npm run bench:quick   (= --preset quick: 1,000 reals, ldirector beside HAProxy, < 2 min)
+// npm run bench:quick -- --baseline <dir>   (also another build of ldirector, e.g. main's,
+//   in the same rounds: <dir>/dist/cli.js; before/after on a busy machine)
 //
 // ldirector side by side with Debian's ldirectord, same config, same reals, same
 // ipvsadm stand-in, and with Debian's HAProxy running the same HTTP checks of the same
@@ -39,6 +41,8 @@ function parse(argv) {
     ldirectordColdMaxMs: 60000,
     cpuProf: false,
     heapProf: false,
+    /** A checkout whose dist/cli.js runs as "ldirector-baseline" beside ldirector. */
+    baseline: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -55,6 +59,7 @@ function parse(argv) {
     else if (a === "--reload-n") o.reloadN = Number(v());
     else if (a === "--cpu-prof") o.cpuProf = true;
     else if (a === "--heap-prof") o.heapProf = true;
+    else if (a === "--baseline") o.baseline = path.resolve(v());
     else throw new Error(`unknown option ${a}`);
   }
   if (o.preset === "quick") {
@@ -173,6 +178,17 @@ async function main() {
             reloads: n === 200 && first ? o.reloads : 0,
             cpuProfDir: o.cpuProf ? profDir("cpuprof") : undefined,
             heapProfDir: o.heapProf ? profDir("heapprof") : undefined,
+          });
+        }
+        if (o.baseline) {
+          await add(`ldirector-baseline n=${n} main${tag}`, {
+            director: "ldirector-baseline",
+            cli: path.join(o.baseline, "dist/cli.js"),
+            n,
+            cold: true,
+            kills: 0,
+            startTimeoutMs: 120000,
+            reloads: 0,
           });
         }
         if (o.only.includes("haproxy")) {

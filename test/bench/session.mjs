@@ -111,7 +111,10 @@ export async function runSession(cleanup, opts) {
 
     // ---- start-up
     const t0 = performance.now();
-    const loopFile = director === "ldirector" ? path.join(dir, "loop-delay.jsonl") : undefined;
+    const loopFile =
+      director.startsWith("ldirector-") || director === "ldirector"
+        ? path.join(dir, "loop-delay.jsonl")
+        : undefined;
     proc = startDirector(cleanup, director, {
       dir,
       cfg,
@@ -121,6 +124,7 @@ export async function runSession(cleanup, opts) {
       heapProfDir: opts.heapProfDir,
       loopFile,
       haproxy: { n, base: BASE_PORT, realAddr: REAL_ADDR },
+      ...(opts.cli ? { cli: opts.cli } : {}),
     });
     result.pid = proc.pid;
     if (director === "haproxy") {
@@ -206,7 +210,7 @@ export async function runSession(cleanup, opts) {
     }
 
     // ---- detection latency
-    const rand = prng(n * 7919 + (director === "ldirector" ? 1 : 2));
+    const rand = prng(n * 7919 + (director === "ldirectord" ? 2 : 1));
     const order = ports.map((_, i) => i).sort(() => rand() - 0.5);
     let next = 0;
     const reloadTarget = Math.floor(n / 2);
