@@ -50,7 +50,8 @@ const spec = (request) => ({
   checkCount: 1,
   tlsVerify: false,
 });
-const never = new AbortController().signal;
+/** A signal of its own per check, as the monitor gives each one. */
+const never = () => new AbortController().signal;
 
 function bare(i) {
   return new Promise((resolve) => {
@@ -65,10 +66,10 @@ function bare(i) {
 
 const paths = {
   "bare node:net": bare,
-  "httpChecker (plain probe)": (i) => httpChecker(target(i), spec("/"), never),
+  "httpChecker (plain probe)": (i) => httpChecker(target(i), spec("/"), never()),
   "runCheck(httpChecker probe)": (i) => runCheck(target(i), spec("/"), { kind: "negotiate" }),
   "httpChecker (undici path)": (i) =>
-    httpChecker(target(i), spec(`http://127.0.0.1:${BASE + (i % N)}/`), never),
+    httpChecker(target(i), spec(`http://127.0.0.1:${BASE + (i % N)}/`), never()),
 };
 
 async function measure(fn) {

@@ -92,9 +92,12 @@ export function report(res) {
     "",
   );
 
-  const withHaproxy = ns.filter((n) => byDirector(res, "haproxy", n).length > 0);
+  const withHaproxy = ns.filter(
+    (n) => byDirector(res, "haproxy", n).length > 0 || byDirector(res, "ldirector-baseline", n).length > 0,
+  );
   if (withHaproxy.length > 0) {
-    L.push("### ldirector beside HAProxy: CPU per HTTP check, checks/s, RSS, event-loop delay", "");
+    const kind = res.options?.check === "connect" ? "connect check (TCP)" : "HTTP check";
+    L.push(`### ldirector beside HAProxy: CPU per ${kind}, checks/s, RSS, event-loop delay`, "");
     row([
       "N",
       "ldirector ms CPU/check",

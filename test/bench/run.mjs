@@ -43,6 +43,8 @@ function parse(argv) {
     heapProf: false,
     /** A checkout whose dist/cli.js runs as "ldirector-baseline" beside ldirector. */
     baseline: undefined,
+    /** negotiate (HTTP GET) or connect: what every director checks. */
+    check: "negotiate",
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -60,6 +62,7 @@ function parse(argv) {
     else if (a === "--cpu-prof") o.cpuProf = true;
     else if (a === "--heap-prof") o.heapProf = true;
     else if (a === "--baseline") o.baseline = path.resolve(v());
+    else if (a === "--check") o.check = v();
     else throw new Error(`unknown option ${a}`);
   }
   if (o.preset === "quick") {
@@ -148,6 +151,7 @@ async function main() {
     windows: o.windows,
     windowSec: o.windowSec,
     killParallel: o.killParallel,
+    check: o.check,
     detectBudgetMs: 240000,
     reloadTimeoutMs: 180000,
     log,
@@ -191,7 +195,17 @@ async function main() {
             reloads: 0,
           });
         }
-        if (o.only.includes("haproxy")) {
+        if (o.only.includes("haproxy") && o.check === "connect" && first) {
+          // HAProxy's layer-4 check never completes the handshake (SYN, SYN-ACK, RST): the
+          // reals never accept it, so there is nothing to count it by, and it is a cheaper
+          // act than ldirector's and ldirectord's full connect and close.
+          res.sessions.push({
+            director: "haproxy",
+            n,
+            skipped: "--check connect: HAProxy's L4 check is half-open, the reals cannot count it",
+          });
+        }
+        if (o.only.includes("haproxy") && o.check !== "connect") {
           await add(`haproxy n=${n}${tag}`, {
             director: "haproxy",
             n,

@@ -33,10 +33,10 @@ function removalMatcher(port) {
 }
 
 /** Every real counted at least one request (HAProxy has no table to watch); ms, or undefined. */
-async function waitAllChecked(reals, timeoutMs) {
+async function waitAllChecked(reals, timeoutMs, connections) {
   const t0 = performance.now();
   while (performance.now() - t0 < timeoutMs) {
-    const counts = await reals.counts();
+    const counts = await reals.counts(connections);
     if (counts.every((c) => c > 0)) return performance.now() - t0;
     await sleep(100);
   }
@@ -92,6 +92,8 @@ export async function runSession(cleanup, opts) {
   const outFile = path.join(dir, `${director}.out`);
   const ports = Array.from({ length: n }, (_, i) => `${REAL_ADDR}:${portOf(i)}`);
   const result = { director, n, cold: opts.cold, notes: [] };
+  // A connect check sends nothing: it is counted by the connections the reals accepted.
+  const connections = opts.check === "connect";
   let reals;
   let proc;
   const watcher = new LogWatcher(logFile);
@@ -104,7 +106,13 @@ export async function runSession(cleanup, opts) {
   try {
     fs.writeFileSync(
       cfg,
-      configText({ n, base: BASE_PORT, autoreload: true, logfile: path.join(dir, "director.log") }),
+      configText({
+        n,
+        base: BASE_PORT,
+        autoreload: true,
+        logfile: path.join(dir, "director.log"),
+        check: opts.check,
+      }),
     );
     if (!opts.cold) prepopulate({ standIn: STAND_IN, stateFile, n, base: BASE_PORT });
     reals = await startReals(cleanup, { n, base: BASE_PORT });
@@ -123,12 +131,12 @@ export async function runSession(cleanup, opts) {
       cpuProfDir: opts.cpuProfDir,
       heapProfDir: opts.heapProfDir,
       loopFile,
-      haproxy: { n, base: BASE_PORT, realAddr: REAL_ADDR },
+      haproxy: { n, base: BASE_PORT, realAddr: REAL_ADDR, check: opts.check },
       ...(opts.cli ? { cli: opts.cli } : {}),
     });
     result.pid = proc.pid;
     if (director === "haproxy") {
-      const ms = await waitAllChecked(reals, opts.startTimeoutMs);
+      const ms = await waitAllChecked(reals, opts.startTimeoutMs, connections);
       checkAlive("start-up");
       result.startup = { ms: ms === undefined ? undefined : Math.round(ms), done: ms !== undefined };
       if (ms === undefined) {
@@ -173,13 +181,13 @@ export async function runSession(cleanup, opts) {
     // ---- steady state
     result.windows = [];
     for (let w = 0; w < opts.windows; w++) {
-      const c0 = await reals.counts();
+      const c0 = await reals.counts(connections);
       const cpu0 = cpuTimes(proc.pid);
       const e0 = watcher.invocations.length;
       const s0 = performance.now();
       const wall0 = Date.now();
       await sleep(opts.windowSec * 1000);
-      const c1 = await reals.counts();
+      const c1 = await reals.counts(connections);
       const cpu1 = cpuTimes(proc.pid);
       const dt = (performance.now() - s0) / 1000;
       checkAlive("steady window");
@@ -275,6 +283,7 @@ export async function runSession(cleanup, opts) {
           autoreload: true,
           logfile: path.join(dir, "director.log"),
           weights: new Map([[reloadTarget, weight]]),
+          check: opts.check,
         }),
       );
       const ts = performance.now();
