@@ -2,7 +2,6 @@
 // cwd /, binary, passive, fetch `request` and match its content against receive.
 // The file is read into memory with a bound, so a huge file cannot fill the director.
 import { Writable } from "node:stream";
-import { Client } from "basic-ftp";
 import { checkDeadline, quoteReply, socketErrorReason } from "./lib/line-conversation.js";
 import { receiveMatches } from "./lib/receive.js";
 import { down, up } from "./lib/result.js";
@@ -12,6 +11,8 @@ export const MAX_FTP_FILE_BYTES = 1024 * 1024;
 
 export const ftpChecker: Checker = async (target, spec, signal) => {
   const startedAt = performance.now();
+  // Imported on the first ftp check: a director that checks none never holds basic-ftp.
+  const { Client } = await import("basic-ftp");
   const limit = checkDeadline(signal, spec.negotiateTimeoutMs);
   // basic-ftp's own timeout is per socket and idle-based; the check's deadline covers it all.
   const client = new Client(0);

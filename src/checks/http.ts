@@ -1,23 +1,29 @@
 // service=http, https and http_proxy: ldirectord's check_http. Up when the answer is 2xx
 // (redirects followed for GET and HEAD, at most 7, as LWP does) and the body matches
-// receive. Each check has its own undici Agent, destroyed when it ends: nothing is shared
-// and nothing outlives the check.
+// receive. The common case, service=http asking the real for a path, is one exchange on
+// a plain socket (http-probe.ts); everything else, and every hop after a redirect, goes
+// through undici. Each undici check has its own Agent, destroyed when it ends: nothing is
+// shared and nothing outlives the check.
 import { readFile } from "node:fs/promises";
 import type { Readable } from "node:stream";
-import { Agent, type Dispatcher } from "undici";
+import type { Agent, Dispatcher } from "undici";
 import type { CheckSpec } from "../config/types.js";
+import { bracketed } from "./lib/address.js";
+import { probeHttp } from "./http-probe.js";
 import { describeHttpError } from "./lib/http-errors.js";
 import { type HttpPlan, httpPlan } from "./lib/http-plan.js";
 import { receiveMatches } from "./lib/receive.js";
 import { down, timeoutReason, up } from "./lib/result.js";
 import { timeLimit } from "./lib/time-limit.js";
-import type { Checker, CheckResult } from "./types.js";
+import type { Checker, CheckResult, CheckTarget } from "./types.js";
 
 /** The most body a check reads; the rest is never read (the connection is dropped). */
 const MAX_BODY = 1024 * 1024;
 /** LWP::UserAgent's max_redirect. */
 const MAX_REDIRECTS = 7;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** The most a response head may take: undici's default (Node's --max-http-header-size). */
+const MAX_HEAD = 16 * 1024;
 
 type ConnectOptions = { rejectUnauthorized: boolean; ca?: Buffer; checkServerIdentity?: () => undefined };
 
@@ -55,16 +61,45 @@ async function readBounded(body: Readable, max: number): Promise<{ text: string;
   return { text: Buffer.concat(chunks).toString("utf8"), cut };
 }
 
+/** Where an undici exchange starts: the plan's URL, or the hop after a redirect the probe got. */
+interface Hop {
+  url: URL;
+  host: string | undefined;
+  redirects: number;
+}
+
+/** The next URL after a redirect to `location`, or a result that ends the check. */
+function follow(
+  status: string,
+  location: string,
+  from: URL,
+  redirects: number,
+  startedAt: number,
+): URL | CheckResult {
+  let next: URL | undefined;
+  try {
+    next = new URL(location, from);
+  } catch {
+    next = undefined;
+  }
+  if (next === undefined || (next.protocol !== "http:" && next.protocol !== "https:")) {
+    return down(`${status} to an unusable Location`, startedAt);
+  }
+  if (redirects === MAX_REDIRECTS) return down(`${status} (more than ${MAX_REDIRECTS} redirects)`, startedAt);
+  return next;
+}
+
 async function exchange(
   agent: Agent,
   plan: HttpPlan,
   spec: CheckSpec,
   signal: AbortSignal,
   startedAt: number,
+  start: Hop,
 ): Promise<CheckResult> {
-  let url = plan.url;
-  let host = plan.host;
-  for (let redirects = 0; ; redirects++) {
+  let url = start.url;
+  let host = start.host;
+  for (let redirects = start.redirects; ; redirects++) {
     // LWP proxies only http: URLs (`$ua->proxy("http", …)`); an https: one goes direct.
     const proxy = plan.proxy !== undefined && url.protocol === "http:" ? plan.proxy : undefined;
     const headers: Record<string, string> = { "user-agent": "ldirector", connection: "close" };
@@ -85,17 +120,8 @@ async function exchange(
     const location = res.headers.location;
     if (REDIRECTS.has(res.statusCode) && typeof location === "string") {
       res.body.destroy();
-      let next: URL | undefined;
-      try {
-        next = new URL(location, url);
-      } catch {
-        next = undefined;
-      }
-      if (next === undefined || (next.protocol !== "http:" && next.protocol !== "https:")) {
-        return down(`${status} to an unusable Location`, startedAt);
-      }
-      if (redirects === MAX_REDIRECTS)
-        return down(`${status} (more than ${MAX_REDIRECTS} redirects)`, startedAt);
+      const next = follow(status, location, url, redirects, startedAt);
+      if (!(next instanceof URL)) return next;
       url = next;
       host = undefined;
       continue;
@@ -116,19 +142,77 @@ async function exchange(
   }
 }
 
+/**
+ * The plan of a check the plain probe can make: service=http to the real itself (a
+ * path, not an absolute URL), with a Host header undici would send as it is.
+ */
+function plainPlan(target: CheckTarget, spec: CheckSpec, plan: HttpPlan): boolean {
+  return (
+    spec.service === "http" &&
+    plan.proxy === undefined &&
+    plan.host !== undefined &&
+    !/[\0-\x20\x7f]/.test(plan.host) &&
+    plan.url.protocol === "http:" &&
+    plan.url.hostname === bracketed(target.address) &&
+    (plan.url.port || "80") === String(target.port)
+  );
+}
+
 export const httpChecker: Checker = async (target, spec, signal) => {
   const startedAt = performance.now();
   const ms = spec.negotiateTimeoutMs;
   const plan = httpPlan(target, spec);
   if ("error" in plan) return down(plan.error, startedAt);
+  let start: Hop = { url: plan.url, host: plan.host, redirects: 0 };
+  if (plainPlan(target, spec, plan)) {
+    const answer = await probeHttp(
+      target,
+      spec,
+      {
+        path: `${plan.url.pathname}${plan.url.search}`,
+        host: plan.host!,
+        maxHead: MAX_HEAD,
+        maxBody: MAX_BODY,
+        redirects: REDIRECTS,
+      },
+      signal,
+      startedAt,
+    );
+    if (!("redirect" in answer)) return answer;
+    const { status, location } = answer.redirect;
+    const next = follow(`HTTP ${status}`, location, plan.url, 0, startedAt);
+    if (!(next instanceof URL)) return next;
+    // LWP drops the virtualhost Host on a redirect; undici then sends the URL's own.
+    start = { url: next, host: undefined, redirects: 1 };
+  }
+  // One bound for the whole check: the hops after a redirect get what the first one left.
+  const limit = timeLimit(signal, Math.max(0, ms - (performance.now() - startedAt)));
+  try {
+    return await viaUndici(plan, spec, limit.signal, startedAt, start);
+  } finally {
+    limit.dispose();
+  }
+};
 
+/** `signal` is the check's time limit: aborted means timed out (or the runner stopped it). */
+async function viaUndici(
+  plan: HttpPlan,
+  spec: CheckSpec,
+  signal: AbortSignal,
+  startedAt: number,
+  start: Hop,
+): Promise<CheckResult> {
+  const ms = spec.negotiateTimeoutMs;
   let connect: ConnectOptions;
   try {
     connect = await tlsOptions(spec);
   } catch (err) {
     return down(`TLS CA file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, startedAt);
   }
-  const limit = timeLimit(signal, ms);
+  // Imported on the first check that needs it: a director whose checks are all plain
+  // http never holds undici in memory.
+  const { Agent } = await import("undici");
+  if (signal.aborted) return down(timeoutReason(ms), startedAt);
   // undici's own timers are set to the same bound, so nothing it starts outlives ours.
   const agent = new Agent({
     connect: { ...connect, timeout: ms },
@@ -138,9 +222,9 @@ export const httpChecker: Checker = async (target, spec, signal) => {
     pipelining: 0,
   });
   try {
-    return await exchange(agent, plan, spec, limit.signal, startedAt);
+    return await exchange(agent, plan, spec, signal, startedAt, start);
   } catch (err) {
-    if (limit.signal.aborted) return down(timeoutReason(ms), startedAt);
+    if (signal.aborted) return down(timeoutReason(ms), startedAt);
     const code = (err as { code?: unknown }).code;
     if (
       code === "UND_ERR_CONNECT_TIMEOUT" ||
@@ -151,7 +235,6 @@ export const httpChecker: Checker = async (target, spec, signal) => {
     }
     return down(describeHttpError(err), startedAt);
   } finally {
-    limit.dispose();
     await agent.destroy().catch(() => {});
   }
-};
+}

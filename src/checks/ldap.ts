@@ -3,7 +3,6 @@
 // it up when exactly one entry comes back whose DN matches `receive` (ldirectord's
 // check_ldap). ldaps does not verify the certificate unless tlsverify=yes.
 import { readFile } from "node:fs/promises";
-import { Client } from "ldapts";
 import { errorReason, stripLeadingSlash, withDeadline } from "./lib/deadline.js";
 import { receiveMatches } from "./lib/receive.js";
 import { down, up } from "./lib/result.js";
@@ -42,7 +41,10 @@ export const ldapChecker: Checker = async (target, spec, signal) => {
     timeoutMs,
     signal,
     startedAt,
-    async ({ defer }) => {
+    async ({ defer, signal: stop }) => {
+      // Imported on the first ldap check: a director that checks none never holds it.
+      const { Client } = await import("ldapts");
+      if (stop.aborted) throw new Error("aborted");
       const tlsOptions =
         scheme !== "ldaps"
           ? undefined

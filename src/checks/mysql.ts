@@ -1,7 +1,6 @@
 // service=mysql: log in, run `request` as SQL, up when it returns at least one row
 // (ldirectord's check_sql). ldirectord has no timeout here; ldirector bounds the connect
 // and the whole check by negotiatetimeout and destroys the connection when it passes.
-import mysql from "mysql2";
 import { errorReason, stripLeadingSlash, withDeadline } from "./lib/deadline.js";
 import { down, up } from "./lib/result.js";
 import type { Checker } from "./types.js";
@@ -17,8 +16,11 @@ export const mysqlChecker: Checker = async (target, spec, signal) => {
     timeoutMs,
     signal,
     startedAt,
-    ({ defer }) =>
-      new Promise((resolve, reject) => {
+    async ({ defer, signal: stop }) => {
+      // Imported on the first mysql check: a director that checks none never holds mysql2.
+      const { default: mysql } = await import("mysql2");
+      if (stop.aborted) throw new Error("aborted");
+      return new Promise((resolve, reject) => {
         const conn = mysql.createConnection({
           host: target.address,
           port: target.port,
@@ -43,7 +45,8 @@ export const mysqlChecker: Checker = async (target, spec, signal) => {
           .on("end", () => {
             if (rows === 0) resolve(down("mysql: query returned no rows", startedAt));
           });
-      }),
+      });
+    },
     (err) => errorReason("mysql", err),
   );
 };

@@ -2,7 +2,6 @@
 // (ldirectord's check_sql). ldirectord has no timeout here (a stopped PostgreSQL froze
 // it); ldirector bounds connect, statement and the whole check by negotiatetimeout and
 // destroys the socket when it passes.
-import pg from "pg";
 import { errorReason, stripLeadingSlash, withDeadline } from "./lib/deadline.js";
 import { down, up } from "./lib/result.js";
 import type { Checker, CheckResult } from "./types.js";
@@ -18,7 +17,10 @@ export const pgsqlChecker: Checker = async (target, spec, signal) => {
     timeoutMs,
     signal,
     startedAt,
-    async ({ defer }) => {
+    async ({ defer, signal: stop }) => {
+      // Imported on the first pgsql check: a director that checks none never holds pg.
+      const { default: pg } = await import("pg");
+      if (stop.aborted) throw new Error("aborted");
       const client = new pg.Client({
         host: target.address,
         port: target.port,

@@ -5,7 +5,6 @@
 // The secret and the password never appear in a reason.
 import { createHash, randomInt } from "node:crypto";
 import dgram from "node:dgram";
-import radius from "radius";
 import { errorReason, withDeadline } from "./lib/deadline.js";
 import { down, up } from "./lib/result.js";
 import type { Checker } from "./types.js";
@@ -42,8 +41,11 @@ export const radiusChecker: Checker = async (target, spec, signal) => {
     timeoutMs,
     signal,
     startedAt,
-    ({ defer }) =>
-      new Promise((resolve, reject) => {
+    async ({ defer, signal: stop }) => {
+      // Imported on the first radius check: a director that checks none never holds it.
+      const { default: radius } = await import("radius");
+      if (stop.aborted) throw new Error("aborted");
+      return new Promise((resolve, reject) => {
         const identifier = randomInt(256);
         const request = radius.encode({
           code: "Access-Request",
@@ -93,7 +95,8 @@ export const radiusChecker: Checker = async (target, spec, signal) => {
           send();
           timers.push(setTimeout(send, timeoutMs / 3), setTimeout(send, (2 * timeoutMs) / 3));
         });
-      }),
+      });
+    },
     (err) => errorReason("radius", err),
   );
 };

@@ -89,7 +89,12 @@ interface Probe {
   /** False once removed, replaced or stopped: late results are then dropped. */
   live: boolean;
   timer?: unknown;
-  inFlight?: AbortController;
+  /**
+   * Aborted when the probe is retired: every check it runs gets this signal. One per
+   * probe, not per check: a retired probe never runs again (a restart makes a new one).
+   */
+  readonly controller: AbortController;
+  inFlight: boolean;
   queued: boolean;
   lastResult?: CheckResult;
   lastCheckAt?: number;
@@ -232,7 +237,7 @@ export class Monitor {
       checks: p.checks,
       transitions: p.transitions,
       ...(p.since !== undefined ? { since: p.since } : {}),
-      inFlight: p.inFlight !== undefined,
+      inFlight: p.inFlight,
     }));
   }
 
@@ -289,8 +294,8 @@ export class Monitor {
   private launch(probe: Probe): void {
     probe.queued = false;
     this.running++;
-    const controller = new AbortController();
-    probe.inFlight = controller;
+    const controller = probe.controller;
+    probe.inFlight = true;
     const { target, spec } = probe.spec;
     const kind = kindOf(spec, probe.combined);
     let pending: Promise<CheckResult>;
@@ -310,7 +315,7 @@ export class Monitor {
 
   private complete(probe: Probe, controller: AbortController, kind: CheckKind, result: CheckResult): void {
     this.running--;
-    if (probe.inFlight === controller) probe.inFlight = undefined;
+    probe.inFlight = false;
     const waiters = probe.waiters.splice(0);
     if (!probe.live || controller.signal.aborted) {
       for (const w of waiters) w(undefined);
@@ -381,7 +386,7 @@ export class Monitor {
       this.clearTimer(probe.timer);
       probe.timer = undefined;
     }
-    probe.inFlight?.abort();
+    probe.controller.abort();
   }
 
   private emit<E extends keyof MonitorEvents>(event: E, payload: MonitorEvents[E]): void {
@@ -395,6 +400,8 @@ function fresh(spec: ProbeSpec): Probe {
     state: initialState(),
     combined: initialCombined(),
     live: true,
+    controller: new AbortController(),
+    inFlight: false,
     queued: false,
     checks: 0,
     transitions: 0,

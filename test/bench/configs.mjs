@@ -8,7 +8,15 @@ export const VPORT = 80;
 export const REAL_ADDR = "127.0.0.1";
 
 /** weights: optional Map index → weight (default 1). */
-export function configText({ n, base, autoreload = false, logfile, weights = new Map() }) {
+/** check: "negotiate" (HTTP GET / expecting "ok") or "connect" (a TCP connect, nothing sent). */
+export function configText({
+  n,
+  base,
+  autoreload = false,
+  logfile,
+  weights = new Map(),
+  check = "negotiate",
+}) {
   const lines = [
     "# written by test/bench/configs.mjs",
     "checkinterval=1",
@@ -27,7 +35,7 @@ export function configText({ n, base, autoreload = false, logfile, weights = new
     '\treceive="ok"',
     "\tscheduler=wlc",
     "\tprotocol=tcp",
-    "\tchecktype=negotiate",
+    `\tchecktype=${check}`,
   );
   return `${lines.join("\n")}\n`;
 }

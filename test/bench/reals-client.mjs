@@ -34,7 +34,11 @@ export async function startReals(cleanup, { n, base, readyTimeoutMs = 60000 }) {
       proc.child.stdin.write(`${JSON.stringify(cmd)}\n`);
     });
   return {
-    counts: async () => (await request({ op: "counts" })).counts,
+    /** Per real: requests answered, or with `connections` the connections accepted (connect checks). */
+    counts: async (connections = false) => {
+      const msg = await request({ op: "counts" });
+      return connections ? msg.conns : msg.counts;
+    },
     kill: (i) => request({ op: "kill", i }),
     hang: (i) => request({ op: "hang", i }),
     revive: (i) => request({ op: "revive", i }),

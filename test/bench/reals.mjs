@@ -6,7 +6,7 @@
 //   node test/bench/reals.mjs --n 2000 --base 20000
 //
 // Control: one JSON command per stdin line, one JSON answer per stdout line, in order:
-//   {"op":"counts"}            → {"ok":true,"counts":[…per real…],"t":ms}
+//   {"op":"counts"}            → {"ok":true,"counts":[…requests per real…],"conns":[…connections…],"t":ms}
 //   {"op":"kill","i":5}        → close real 5's listener and its sockets: connects are refused
 //   {"op":"hang","i":5}        → keep accepting on real 5 but never answer
 //   {"op":"revive","i":5}      → real 5 answers "ok" again
@@ -35,6 +35,8 @@ const reals = Array.from({ length: n }, () => ({
   server: undefined,
   mode: "ok",
   count: 0,
+  /** Connections accepted while answering: what a connect check is counted by (it sends nothing). */
+  conns: 0,
   sockets: new Set(),
 }));
 
@@ -43,6 +45,7 @@ function onConnection(real, socket) {
   socket.on("close", () => real.sockets.delete(socket));
   socket.on("error", () => {});
   if (real.mode === "hang") return; // accept, read nothing, answer nothing
+  real.conns++;
   let head = Buffer.alloc(0);
   socket.on("data", (chunk) => {
     if (real.mode !== "ok") return;
@@ -81,7 +84,7 @@ function closeReal(i) {
 
 async function handle(cmd) {
   const i = cmd.i;
-  if (cmd.op === "counts") return { counts: reals.map((r) => r.count) };
+  if (cmd.op === "counts") return { counts: reals.map((r) => r.count), conns: reals.map((r) => r.conns) };
   if (!Number.isInteger(i) || i < 0 || i >= n) throw new Error(`no real ${i}`);
   const real = reals[i];
   switch (cmd.op) {

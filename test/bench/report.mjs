@@ -41,6 +41,9 @@ function figures(res, director, n) {
     unchecked: Math.max(0, ...windows.map((w) => w.unchecked)),
     windows: windows.length,
     rssMb: median(windows.map((w) => w.rssMb)),
+    loopP50Ms: median(windows.map((w) => w.loopDelay?.p50Ms)),
+    loopP99Ms: median(windows.map((w) => w.loopDelay?.p99Ms)),
+    loopMaxMs: Math.max(...windows.map((w) => w.loopDelay?.maxMs ?? -Infinity)),
     refused: det("refused"),
     hung: det("hung"),
     missedRefused: missed("refused"),
@@ -64,6 +67,18 @@ function figures(res, director, n) {
   };
 }
 
+/** ldirector's CPU per check over HAProxy's, per round (sessions labelled "… round k"). */
+function roundRatios(res, n, build = "ldirector") {
+  const perSession = (s) => median((s.windows ?? []).map((w) => w.cpuPerCheckMs));
+  const roundOf = (s) => /round (\d+)/.exec(s.label ?? "")?.[1] ?? "1";
+  const l = byDirector(res, build, n).filter((s) => s.windows?.length);
+  const h = byDirector(res, "haproxy", n).filter((s) => s.windows?.length);
+  return l
+    .map((a) => [perSession(a), perSession(h.find((b) => roundOf(b) === roundOf(a)) ?? {})])
+    .filter(([a, b]) => a !== undefined && b)
+    .map(([a, b]) => a / b);
+}
+
 export function report(res) {
   const ns = [...new Set(res.sessions.map((s) => s.n))].sort((a, b) => a - b);
   const L = [];
@@ -76,6 +91,46 @@ export function report(res) {
     `Command: \`${res.command}\`. One stand-in ipvsadm exec: ${res.standInExecMs} ms wall (a Node start-up).`,
     "",
   );
+
+  const withHaproxy = ns.filter(
+    (n) => byDirector(res, "haproxy", n).length > 0 || byDirector(res, "ldirector-baseline", n).length > 0,
+  );
+  if (withHaproxy.length > 0) {
+    const kind = res.options?.check === "connect" ? "connect check (TCP)" : "HTTP check";
+    L.push(`### ldirector beside HAProxy: CPU per ${kind}, checks/s, RSS, event-loop delay`, "");
+    row([
+      "N",
+      "ldirector ms CPU/check",
+      "HAProxy ms CPU/check",
+      "ratio (median of rounds)",
+      "ratio per round",
+      "ldirector checks/s",
+      "HAProxy checks/s",
+      "ldirector RSS MB",
+      "HAProxy RSS MB",
+      "ldirector loop delay p50 / p99 / max ms",
+    ]);
+    row(Array(10).fill("---"));
+    const builds = res.options?.baseline ? ["ldirector", "ldirector-baseline"] : ["ldirector"];
+    for (const [n, build] of withHaproxy.flatMap((n) => builds.map((b) => [n, b]))) {
+      const a = figures(res, build, n);
+      const h = figures(res, "haproxy", n);
+      const rounds = roundRatios(res, n, build);
+      row([
+        build === "ldirector" ? n : `${n} (baseline: ${res.options.baseline})`,
+        fmt(a.cpuPerCheckMs, 3),
+        fmt(h.cpuPerCheckMs, 3),
+        rounds.length ? `${median(rounds).toFixed(2)}×` : ratio(a.cpuPerCheckMs, h.cpuPerCheckMs),
+        rounds.map((x) => `${x.toFixed(2)}×`).join(", ") || "—",
+        fmt(a.cps),
+        fmt(h.cps),
+        fmt(a.rssMb, 1),
+        fmt(h.rssMb, 1),
+        `${fmt(a.loopP50Ms, 1)} / ${fmt(a.loopP99Ms, 1)} / ${a.loopMaxMs > 0 ? fmt(a.loopMaxMs, 1) : "—"}`,
+      ]);
+    }
+    L.push("");
+  }
 
   L.push("### CPU per check and checks per second (steady state, medians of the windows)", "");
   row([
@@ -220,7 +275,7 @@ export function report(res) {
   L.push("");
 
   const extra = [];
-  for (const d of ["ldirector", "ldirectord"]) {
+  for (const d of ["ldirector", "ldirectord", "haproxy"]) {
     for (const n of ns) {
       const f = figures(res, d, n);
       if (f.skipped) extra.push(`${d} n=${n}: skipped (${f.skipped})`);

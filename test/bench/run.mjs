@@ -1,8 +1,13 @@
-// npm run bench [-- --n 10,200,2000,10000 --only ldirector|ldirectord --quick]
+// npm run bench [-- --n 10,200,2000,10000 --only ldirector,ldirectord,haproxy --quick]
+// npm run bench:quick   (= --preset quick: 1,000 reals, ldirector beside HAProxy, < 2 min)
+// npm run bench:quick -- --baseline <dir>   (also another build of ldirector, e.g. main's,
+//   in the same rounds: <dir>/dist/cli.js; before/after on a busy machine)
 //
 // ldirector side by side with Debian's ldirectord, same config, same reals, same
-// ipvsadm stand-in. Writes test/bench/results/<stamp>.json and prints the Markdown
-// tables that BENCHMARKS.md quotes. See BENCHMARKS.md for what each figure means.
+// ipvsadm stand-in, and with Debian's HAProxy running the same HTTP checks of the same
+// reals (checks only: the yardstick for what one check should cost). Writes
+// test/bench/results/<stamp>.json and prints the Markdown tables that BENCHMARKS.md
+// quotes. See BENCHMARKS.md for what each figure means.
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -10,6 +15,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { CLI, LDIRECTORD, REPO, STAND_IN } from "./directors.mjs";
+import { HAPROXY } from "./haproxy.mjs";
 import { Cleanup } from "./proc.mjs";
 import { report } from "./report.mjs";
 import { runSession } from "./session.mjs";
@@ -17,8 +23,11 @@ import { runSession } from "./session.mjs";
 function parse(argv) {
   const o = {
     n: [10, 200, 2000, 10000],
-    only: ["ldirector", "ldirectord"],
+    only: ["ldirector", "ldirectord", "haproxy"],
     quick: false,
+    preset: undefined,
+    /** Sessions per (director, n) for CPU and memory, alternating directors. */
+    rounds: 1,
     windows: 3,
     windowSec: 10,
     kills: 20,
@@ -31,12 +40,19 @@ function parse(argv) {
     ldirectordMaxN: 200,
     ldirectordColdMaxMs: 60000,
     cpuProf: false,
+    heapProf: false,
+    /** A checkout whose dist/cli.js runs as "ldirector-baseline" beside ldirector. */
+    baseline: undefined,
+    /** negotiate (HTTP GET) or connect: what every director checks. */
+    check: "negotiate",
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => argv[++i];
     if (a === "--n") o.n = v().split(",").map(Number);
-    else if (a === "--only") o.only = [v()];
+    else if (a === "--only") o.only = v().split(",");
+    else if (a === "--preset") o.preset = v();
+    else if (a === "--rounds") o.rounds = Number(v());
     else if (a === "--quick") o.quick = true;
     else if (a === "--windows") o.windows = Number(v());
     else if (a === "--window-sec") o.windowSec = Number(v());
@@ -44,8 +60,26 @@ function parse(argv) {
     else if (a === "--ldirectord-max-n") o.ldirectordMaxN = Number(v());
     else if (a === "--reload-n") o.reloadN = Number(v());
     else if (a === "--cpu-prof") o.cpuProf = true;
+    else if (a === "--heap-prof") o.heapProf = true;
+    else if (a === "--baseline") o.baseline = path.resolve(v());
+    else if (a === "--check") o.check = v();
     else throw new Error(`unknown option ${a}`);
   }
+  if (o.preset === "quick") {
+    // Every change to the check path is measured with this before it lands: steady-state
+    // CPU, checks/s, RSS and loop delay only, two alternating rounds so that a burst of
+    // load from elsewhere on the machine hits both directors alike.
+    const given = (flag) => argv.includes(flag);
+    if (!given("--n")) o.n = [1000];
+    if (!given("--only")) o.only = ["ldirector", "haproxy"];
+    if (!given("--rounds")) o.rounds = 2;
+    if (!given("--windows")) o.windows = 2;
+    if (!given("--window-sec")) o.windowSec = 7;
+    if (!given("--kills")) o.kills = 0;
+    o.startupRepeats = 1;
+    o.reloads = 0;
+    o.reloadN = 0;
+  } else if (o.preset !== undefined) throw new Error(`unknown preset ${o.preset}`);
   if (o.quick) {
     if (!argv.includes("--n")) o.n = [10, 200, 2000];
     o.startupRepeats = 2;
@@ -98,6 +132,10 @@ async function main() {
     log("ldirectord is missing: installing Debian's package (apt-get install -y ldirectord)…");
     execFileSync("apt-get", ["install", "-y", "--no-install-recommends", "ldirectord"], { stdio: "inherit" });
   }
+  if (o.only.includes("haproxy") && !fs.existsSync(HAPROXY)) {
+    log("haproxy is missing: installing Debian's package (apt-get install -y haproxy)…");
+    execFileSync("apt-get", ["install", "-y", "--no-install-recommends", "haproxy"], { stdio: "inherit" });
+  }
   const started = new Date();
   const res = {
     date: started.toISOString(),
@@ -113,6 +151,7 @@ async function main() {
     windows: o.windows,
     windowSec: o.windowSec,
     killParallel: o.killParallel,
+    check: o.check,
     detectBudgetMs: 240000,
     reloadTimeoutMs: 180000,
     log,
@@ -126,18 +165,58 @@ async function main() {
   };
   try {
     for (const n of o.n) {
+      for (let round = 1; round <= o.rounds; round++) {
+        const tag = o.rounds > 1 ? ` round ${round}` : "";
+        const first = round === 1;
+        if (o.only.includes("ldirector")) {
+          const big = Math.max(...o.n);
+          const profDir = (kind) =>
+            first && n === big ? path.join(REPO, `test/bench/results/${kind}`) : undefined;
+          await add(`ldirector n=${n} main${tag}`, {
+            director: "ldirector",
+            n,
+            cold: true,
+            kills: first ? o.kills : 0,
+            detectTimeoutMs: 15000,
+            startTimeoutMs: 120000,
+            reloads: n === 200 && first ? o.reloads : 0,
+            cpuProfDir: o.cpuProf ? profDir("cpuprof") : undefined,
+            heapProfDir: o.heapProf ? profDir("heapprof") : undefined,
+          });
+        }
+        if (o.baseline) {
+          await add(`ldirector-baseline n=${n} main${tag}`, {
+            director: "ldirector-baseline",
+            cli: path.join(o.baseline, "dist/cli.js"),
+            n,
+            cold: true,
+            kills: 0,
+            startTimeoutMs: 120000,
+            reloads: 0,
+          });
+        }
+        if (o.only.includes("haproxy") && o.check === "connect" && first) {
+          // HAProxy's layer-4 check never completes the handshake (SYN, SYN-ACK, RST): the
+          // reals never accept it, so there is nothing to count it by, and it is a cheaper
+          // act than ldirector's and ldirectord's full connect and close.
+          res.sessions.push({
+            director: "haproxy",
+            n,
+            skipped: "--check connect: HAProxy's L4 check is half-open, the reals cannot count it",
+          });
+        }
+        if (o.only.includes("haproxy") && o.check !== "connect") {
+          await add(`haproxy n=${n}${tag}`, {
+            director: "haproxy",
+            n,
+            cold: true,
+            kills: 0,
+            startTimeoutMs: 60000,
+            reloads: 0,
+          });
+        }
+      }
       if (o.only.includes("ldirector")) {
-        const big = Math.max(...o.n);
-        await add(`ldirector n=${n} main`, {
-          director: "ldirector",
-          n,
-          cold: true,
-          kills: o.kills,
-          detectTimeoutMs: 15000,
-          startTimeoutMs: 120000,
-          reloads: n === 200 ? o.reloads : 0,
-          cpuProfDir: o.cpuProf && n === big ? path.join(REPO, "test/bench/results/cpuprof") : undefined,
-        });
         for (let k = 1; k < o.startupRepeats; k++) {
           await add(`ldirector n=${n} start-up ${k + 1}`, {
             director: "ldirector",

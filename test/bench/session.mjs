@@ -32,6 +32,43 @@ function removalMatcher(port) {
   return (op) => re.test(op) && (op.startsWith("-d") || /-w 0(\s|$)/.test(op));
 }
 
+/** Every real counted at least one request (HAProxy has no table to watch); ms, or undefined. */
+async function waitAllChecked(reals, timeoutMs, connections) {
+  const t0 = performance.now();
+  while (performance.now() - t0 < timeoutMs) {
+    const counts = await reals.counts(connections);
+    if (counts.every((c) => c > 0)) return performance.now() - t0;
+    await sleep(100);
+  }
+  return undefined;
+}
+
+/** The event-loop delay lines loop-delay.mjs wrote for seconds ending within [from, to] (epoch ms). */
+function loopDelay(file, from, to) {
+  let text = "";
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  const secs = text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+    .filter((x) => x.t > from + 1000 && x.t <= to);
+  if (secs.length === 0) return undefined;
+  const p50s = secs.map((x) => x.p50).sort((a, b) => a - b);
+  return {
+    seconds: secs.length,
+    p50Ms: p50s[Math.floor(p50s.length / 2)],
+    // The worst second's p99: a window's p99 is at most this.
+    p99Ms: Math.max(...secs.map((x) => x.p99)),
+    maxMs: Math.max(...secs.map((x) => x.max)),
+    // The last second's process.memoryUsage() (MB): how RSS splits into heap, buffers, the rest.
+    memory: secs.at(-1).mem,
+  };
+}
+
 function tail(file, lines = 15) {
   try {
     return fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
@@ -42,7 +79,9 @@ function tail(file, lines = 15) {
 
 /**
  * opts: {director, n, cold, windows, windowSec, kills, killParallel, reloads,
- *        startTimeoutMs, detectBudgetMs, cpuProfDir, log}
+ *        startTimeoutMs, detectBudgetMs, cpuProfDir, heapProfDir, log}
+ * director "haproxy" runs checks only: start-up is until every real was asked once, and
+ * there is no table, so no detection or reload figures.
  */
 export async function runSession(cleanup, opts) {
   const { director, n, log } = opts;
@@ -53,6 +92,8 @@ export async function runSession(cleanup, opts) {
   const outFile = path.join(dir, `${director}.out`);
   const ports = Array.from({ length: n }, (_, i) => `${REAL_ADDR}:${portOf(i)}`);
   const result = { director, n, cold: opts.cold, notes: [] };
+  // A connect check sends nothing: it is counted by the connections the reals accepted.
+  const connections = opts.check === "connect";
   let reals;
   let proc;
   const watcher = new LogWatcher(logFile);
@@ -65,16 +106,45 @@ export async function runSession(cleanup, opts) {
   try {
     fs.writeFileSync(
       cfg,
-      configText({ n, base: BASE_PORT, autoreload: true, logfile: path.join(dir, "director.log") }),
+      configText({
+        n,
+        base: BASE_PORT,
+        autoreload: true,
+        logfile: path.join(dir, "director.log"),
+        check: opts.check,
+      }),
     );
     if (!opts.cold) prepopulate({ standIn: STAND_IN, stateFile, n, base: BASE_PORT });
     reals = await startReals(cleanup, { n, base: BASE_PORT });
 
     // ---- start-up
     const t0 = performance.now();
-    proc = startDirector(cleanup, director, { dir, cfg, stateFile, logFile, cpuProfDir: opts.cpuProfDir });
+    const loopFile =
+      director.startsWith("ldirector-") || director === "ldirector"
+        ? path.join(dir, "loop-delay.jsonl")
+        : undefined;
+    proc = startDirector(cleanup, director, {
+      dir,
+      cfg,
+      stateFile,
+      logFile,
+      cpuProfDir: opts.cpuProfDir,
+      heapProfDir: opts.heapProfDir,
+      loopFile,
+      haproxy: { n, base: BASE_PORT, realAddr: REAL_ADDR, check: opts.check },
+      ...(opts.cli ? { cli: opts.cli } : {}),
+    });
     result.pid = proc.pid;
-    if (opts.cold) {
+    if (director === "haproxy") {
+      const ms = await waitAllChecked(reals, opts.startTimeoutMs, connections);
+      checkAlive("start-up");
+      result.startup = { ms: ms === undefined ? undefined : Math.round(ms), done: ms !== undefined };
+      if (ms === undefined) {
+        result.notes.push(`not every real checked after ${opts.startTimeoutMs} ms`);
+        return result;
+      }
+      await sleep(2000);
+    } else if (opts.cold) {
       const ms = await waitForTable(stateFile, VIP, VPORT, allIn, opts.startTimeoutMs, n >= 2000 ? 100 : 20);
       const dests = tableDests(stateFile, VIP, VPORT);
       result.startup = {
@@ -89,32 +159,35 @@ export async function runSession(cleanup, opts) {
         return result;
       }
     }
-    // Settled: no exec for 3 s (a warm start reads the table, ldirectord once per real).
-    const quiet = await watcher.waitQuiet(3000, opts.startTimeoutMs);
-    checkAlive("start-up");
-    result.settle = {
-      ms: Math.round(quiet.lastAt - t0),
-      quiet: quiet.quiet,
-      execs: watcher.invocations.length,
-      ops: watcher.invocations.reduce((s, inv) => s + LogWatcher.ops(inv).length, 0),
-    };
-    if (!quiet.quiet) {
-      result.notes.push(
-        `still running ipvsadm after ${opts.startTimeoutMs} ms (${watcher.invocations.length} execs)`,
-      );
-      return result;
+    if (director !== "haproxy") {
+      // Settled: no exec for 3 s (a warm start reads the table, ldirectord once per real).
+      const quiet = await watcher.waitQuiet(3000, opts.startTimeoutMs);
+      checkAlive("start-up");
+      result.settle = {
+        ms: Math.round(quiet.lastAt - t0),
+        quiet: quiet.quiet,
+        execs: watcher.invocations.length,
+        ops: watcher.invocations.reduce((s, inv) => s + LogWatcher.ops(inv).length, 0),
+      };
+      if (!quiet.quiet) {
+        result.notes.push(
+          `still running ipvsadm after ${opts.startTimeoutMs} ms (${watcher.invocations.length} execs)`,
+        );
+        return result;
+      }
+      log(`  ${director} n=${n}: settled after ${result.settle.ms} ms, ${result.settle.execs} execs`);
     }
-    log(`  ${director} n=${n}: settled after ${result.settle.ms} ms, ${result.settle.execs} execs`);
 
     // ---- steady state
     result.windows = [];
     for (let w = 0; w < opts.windows; w++) {
-      const c0 = await reals.counts();
+      const c0 = await reals.counts(connections);
       const cpu0 = cpuTimes(proc.pid);
       const e0 = watcher.invocations.length;
       const s0 = performance.now();
+      const wall0 = Date.now();
       await sleep(opts.windowSec * 1000);
-      const c1 = await reals.counts();
+      const c1 = await reals.counts(connections);
       const cpu1 = cpuTimes(proc.pid);
       const dt = (performance.now() - s0) / 1000;
       checkAlive("steady window");
@@ -123,6 +196,7 @@ export async function runSession(cleanup, opts) {
       const own = cpu1.utime + cpu1.stime - cpu0.utime - cpu0.stime;
       const children = cpu1.cutime + cpu1.cstime - cpu0.cutime - cpu0.cstime;
       const rss = rssMb(proc.pid);
+      const loop = loopFile ? loopDelay(loopFile, wall0, Date.now()) : undefined;
       result.windows.push({
         seconds: dt,
         checks,
@@ -136,19 +210,20 @@ export async function runSession(cleanup, opts) {
         unchecked: per.filter((c) => c === 0).length,
         rssMb: rss.totalMb,
         rssOwnMb: rss.ownMb,
+        ...(loop ? { loopDelay: loop } : {}),
       });
       log(
-        `  ${director} n=${n}: window ${w + 1}: ${(checks / dt).toFixed(0)} checks/s, ${(((own + children) * 1000) / Math.max(1, checks)).toFixed(3)} ms CPU/check, RSS ${rss.totalMb.toFixed(1)} MB`,
+        `  ${director} n=${n}: window ${w + 1}: ${(checks / dt).toFixed(0)} checks/s, ${(((own + children) * 1000) / Math.max(1, checks)).toFixed(3)} ms CPU/check, RSS ${rss.totalMb.toFixed(1)} MB${loop ? `, loop delay p99 ${loop.p99Ms} ms` : ""}`,
       );
     }
 
     // ---- detection latency
-    const rand = prng(n * 7919 + (director === "ldirector" ? 1 : 2));
+    const rand = prng(n * 7919 + (director === "ldirectord" ? 2 : 1));
     const order = ports.map((_, i) => i).sort(() => rand() - 0.5);
     let next = 0;
     const reloadTarget = Math.floor(n / 2);
     result.detection = {};
-    for (const kind of opts.kills > 0 ? ["refused", "hung"] : []) {
+    for (const kind of opts.kills > 0 && director !== "haproxy" ? ["refused", "hung"] : []) {
       const par = Math.max(
         1,
         Math.min(kind === "hung" && director === "ldirectord" ? 1 : opts.killParallel, n - 1),
@@ -195,7 +270,7 @@ export async function runSession(cleanup, opts) {
 
     // ---- reload: one real's weight changes
     result.reloads = [];
-    for (let r = 0; r < (opts.reloads ?? 0); r++) {
+    for (let r = 0; r < (director === "haproxy" ? 0 : (opts.reloads ?? 0)); r++) {
       await sleep(1100); // ldirectord compares mtimes at 1-s resolution
       const weight = 2 + r;
       const port = portOf(reloadTarget);
@@ -208,6 +283,7 @@ export async function runSession(cleanup, opts) {
           autoreload: true,
           logfile: path.join(dir, "director.log"),
           weights: new Map([[reloadTarget, weight]]),
+          check: opts.check,
         }),
       );
       const ts = performance.now();
