@@ -1,4 +1,8 @@
+import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CheckerRegistry } from "../../src/checks/registry.js";
@@ -223,7 +227,9 @@ describe("runCheck under overload", () => {
   it("a timeout seen far past its deadline is inconclusive, not a failure of the real", async () => {
     // The real answers in time, but this process is blocked (as under a saturated event
     // loop) until long after the deadline: the answer is never seen in time.
-    const server = net.createServer((s) => s.end("200 hello\n"));
+    // The server shares this process's loop: it answers only once the stall is over, so
+    // the answer is never seen in time. The client hangs up on it, hence the error listener.
+    const server = net.createServer((s) => s.on("error", () => {}).end("200 hello\n"));
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const port = (server.address() as net.AddressInfo).port;
     const blocked: Checker = async (target, _spec, signal) => {
@@ -232,7 +238,7 @@ describe("runCheck under overload", () => {
       while (performance.now() < until) {
         // busy: no timer, socket or abort event can run
       }
-      // The answer is waiting in the socket, but the overdue deadline timer runs first.
+      // The deadline is long past when the loop wakes: the checker is stopped.
       try {
         await once(sock, "data", { signal });
         return okResult();
@@ -250,6 +256,56 @@ describe("runCheck under overload", () => {
     expect(result.ok).toBe(false);
     expect(result.inconclusive).toBe(true);
     expect(result.reason).toMatch(/inconclusive: seen \d+ ms after the deadline; ldirector is overloaded/);
+  });
+
+  it("an answer already waiting in the socket when a stalled loop wakes past the deadline is seen", async () => {
+    // The real is another process, so it answers while this one is stalled. Node runs
+    // overdue timers before it polls sockets: without a poll phase between, the deadline
+    // would fail a real whose answer sat in the socket in time.
+    const dir = mkdtempSync(join(tmpdir(), "ldirector-run-"));
+    const sent = join(dir, "sent");
+    const real = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const net = require("node:net"), fs = require("node:fs");
+         const srv = net.createServer((s) => s.write("220 ready\\r\\n", () => fs.writeFileSync(${JSON.stringify(sent)}, "")));
+         srv.listen(0, "127.0.0.1", () => console.log(srv.address().port));`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    cleanups.push(() => {
+      real.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const [line] = (await once(real.stdout!, "data")) as [Buffer];
+    const port = Number(line.toString().trim());
+    const stalling: Checker = (target, _spec, signal) =>
+      new Promise<CheckResult>((resolve) => {
+        const started = performance.now();
+        const socket = net.connect(target.port, target.address);
+        socket.on("data", () => {
+          socket.destroy();
+          resolve({ ok: true, reason: "banner", latencyMs: performance.now() - started });
+        });
+        socket.on("error", (e) => resolve({ ok: false, reason: e.message, latencyMs: 0 }));
+        signal.addEventListener("abort", () => {
+          socket.destroy();
+          resolve({ ok: false, reason: "checker saw abort", latencyMs: 0 });
+        });
+        // Stall this process from the connect until the real has written its banner and
+        // the 200-ms deadline is well past.
+        socket.once("connect", () => {
+          while (performance.now() < started + 600 || !existsSync(sent)) {
+            // busy: no timer, socket or abort event can run
+          }
+        });
+      });
+    const result = await runCheck(makeTarget({ port }), makeSpec({ negotiateTimeoutMs: 200 }), {
+      kind: "negotiate",
+      registry: fixedRegistry({ negotiate: { http: stalling } }),
+    });
+    expect(result).toMatchObject({ ok: true, reason: "banner" });
   });
 
   it("overloaded() leaves successes and on-time failures alone", () => {
