@@ -18,6 +18,8 @@ export interface DirectiveLine {
   valueLocation: SourceLocation;
   /** A trailing comment or trailing blanks were removed (ldirectord keeps them). */
   trailingRemoved: boolean;
+  /** Of those, a `#` comment (not just blanks) was removed. */
+  commentRemoved: boolean;
   /** A `#` inside quotes was kept (ldirectord cuts the line there inside a block). */
   hashInQuotes: boolean;
   /** Part of a virtual block (ldirectord strips comments there but not on global lines). */
@@ -63,9 +65,20 @@ export function parseLines(text: string, file: string): ParsedFile {
     }
     const trimmed = line.trim();
     if (trimmed === "") {
+      // ldirectord reads a blank line of five columns or more inside a block as a body
+      // line whose command is blank: "Unknown command", and the file is refused.
+      const wideBlank = current !== undefined && indentation(line).width > BODY_INDENT;
+      if (wideBlank) {
+        out.warnings.push({
+          location: { file, line: lineNumber, column: 1 },
+          message:
+            "whitespace-only line inside a virtual block: ldirectord rejects it as an unknown command; make the line empty or a # comment",
+          ldirectordDiffers: true,
+        });
+      }
       if (current !== undefined) {
         if (blockContinuesAfter(lines, i)) {
-          if (!blankWarned) {
+          if (!blankWarned && !wideBlank) {
             blankWarned = true;
             out.warnings.push({
               location: { file, line: lineNumber, column: 1 },
@@ -191,6 +204,7 @@ function splitDirective(
     location: loc(start + 1),
     valueLocation: loc(valueStart + 1),
     trailingRemoved: stripped.hadComment || stripped.text !== stripped.text.trimEnd(),
+    commentRemoved: stripped.hadComment,
     hashInQuotes: stripped.hashInQuotes,
     inBlock,
   };

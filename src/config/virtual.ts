@@ -385,8 +385,15 @@ function readCheckType(d: DirectiveLine, check: BlockCheck, diag: Diagnostics): 
 }
 
 function readScheduler(d: DirectiveLine, diag: Diagnostics): string | undefined {
-  const v = d.value;
   const known = SCHEDULERS as readonly string[];
+  // ldirectord takes the first run of lower-case letters, so `scheduler=lc //comment`
+  // means lc there.
+  const trailing = /^([a-z]+)\s+(.*)$/s.exec(d.value);
+  if (trailing !== null && known.includes(trailing[1]!)) {
+    warn(diag, d.valueLocation, `text after the scheduler is ignored (as ldirectord does): "${trailing[2]}"`);
+    return trailing[1];
+  }
+  const v = d.value;
   if (known.includes(v)) return v;
   const lower = v.toLowerCase();
   if (known.includes(lower)) {
