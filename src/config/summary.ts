@@ -88,7 +88,7 @@ function describeCheck(c: CheckSpec): string {
     case "ping":
       return `ping ×${c.checkCount}, timeout ${c.checkTimeoutMs / 1000}s`;
     case "external":
-      return `external ${c.command}, timeout ${c.checkTimeoutMs / 1000}s`;
+      return `${c.perl ? "external-perl" : "external"} ${c.command}, timeout ${c.checkTimeoutMs / 1000}s`;
     default: {
       const kind = c.type === "combined" ? `negotiate then ${c.connectCount} connects` : "negotiate";
       const what = [`${kind} ${c.service}`];

@@ -53,6 +53,8 @@ interface BlockCheck {
   database: string;
   secret: string;
   command: string;
+  /** checktype=external-perl. */
+  perl?: true;
 }
 
 interface BlockSettings {
@@ -163,6 +165,7 @@ export async function readVirtual(
     database: block.database,
     secret: block.secret,
     command: block.command,
+    ...(block.perl ? { perl: true as const } : {}),
     checkTimeoutMs:
       1000 *
       (common.checkTimeout ??
@@ -366,14 +369,13 @@ function readCheckType(d: DirectiveLine, check: BlockCheck, diag: Diagnostics): 
   const types: CheckType[] = ["connect", "negotiate", "ping", "off", "on", "external"];
   if ((types as string[]).includes(v)) {
     check.type = v as CheckType;
+    delete check.perl;
     return;
   }
   if (v === "external-perl") {
-    fail(
-      diag,
-      d.valueLocation,
-      "checktype=external-perl is not supported (ldirector does not embed Perl): use checktype=external, with checkcommand= an executable that exits 0 when the real is up",
-    );
+    // An external check whose command is a Perl script (checks/external.ts runs perl).
+    check.type = "external";
+    check.perl = true;
     return;
   }
   const digits = /\d+/.exec(v);
