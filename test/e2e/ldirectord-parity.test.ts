@@ -138,6 +138,30 @@ const setups: Record<string, string[]> = {
 };
 
 describe("the same table as ldirectord", () => {
+  it(
+    "quiescent=yes: every real is in at weight 0, never up (checktype=off) or failing its check",
+    { timeout: 150_000 },
+    async () => {
+      // The connect checks go to closed ports on loopback: refused at once, nothing leaves.
+      const cf = [
+        ...globals,
+        "quiescent=yes",
+        "virtual=192.168.10.30:80",
+        "    real=10.0.0.81:80 masq 3",
+        "    real=10.0.0.82:80 masq",
+        "    checktype=off",
+        "virtual=192.168.10.31:80",
+        "    real=127.0.0.1:1 masq 3",
+        "    real=127.0.0.2:1 masq 2",
+        "    checktype=connect",
+      ];
+      const { reference, ours } = await runBoth(`${cf.join("\n")}\n`);
+      const weights = reference.services.flatMap((s) => s.dests.map((d) => d.weight));
+      expect(weights).toEqual([0, 0, 0, 0]);
+      expect(ours).toEqual(reference);
+    },
+  );
+
   for (const [name, block] of Object.entries(setups)) {
     it(`all reals up: ${name}`, { timeout: 150_000 }, async () => {
       const cf = [
