@@ -158,7 +158,7 @@ describe("byte-mutated real configs", () => {
         fc.constantFrom(...files),
         fc.array(byteMutation, { minLength: 1, maxLength: 6 }),
         async (base, mutations) => {
-          const text = decoder.decode(mutations.reduce((b, m) => m(b), base));
+          const text = decoder.decode(mutations.reduce<Buffer>((b, m) => m(b), base));
           try {
             const c = await parseConfigText(text, "/m.cf", opts);
             expect(Array.isArray(c.virtuals)).toBe(true);
