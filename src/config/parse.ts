@@ -197,6 +197,14 @@ function splitDirective(
     out.errors.push(new ConfigError(loc(start + name.length + 1), `expected "=" after ${name}`));
     return undefined;
   }
+  const blank = nonAsciiBlank(stripped.text);
+  if (blank !== undefined) {
+    out.warnings.push({
+      location: loc(valueStart + blank.index + 1),
+      message: `non-ASCII blank ${blank.code} read as a blank here; ldirectord reads it as part of the value (and refuses a real= or yes/no line that has it): write an ASCII space or nothing`,
+      ldirectordDiffers: true,
+    });
+  }
   return {
     name,
     value,
@@ -208,4 +216,21 @@ function splitDirective(
     hashInQuotes: stripped.hashInQuotes,
     inBlock,
   };
+}
+
+/**
+ * The first Unicode blank outside quotes that is not an ASCII one (U+3000, U+00A0, a BOM,
+ * …). JavaScript's trim() and \s take them for blanks; ldirectord's Perl, reading bytes,
+ * does not.
+ */
+function nonAsciiBlank(text: string): { index: number; code: string } | undefined {
+  let inQuotes = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') inQuotes = !inQuotes;
+    else if (!inQuotes && c > "\x7f" && /[\s\ufeff]/u.test(c)) {
+      return { index: i, code: `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}` };
+    }
+  }
+  return undefined;
 }

@@ -305,3 +305,21 @@ function at3(c: Config): string[] {
     .filter((w) => w.ldirectordDiffers)
     .map((w) => `${w.location.line} ${/whitespace-only/.test(w.message) ? "whitespace-only" : w.message}`);
 }
+
+describe("non-ASCII blanks (issue 13)", () => {
+  it("a fullwidth space or no-break space outside quotes is read as a blank, with a warning at its column", async () => {
+    const c = await load(
+      `${V}\n    real=10.0.0.1:80 gate\u3000\n    scheduler=lc\u00a0\n    request="a\u3000b"\n`,
+    );
+    expect(c.virtuals[0]!.reals[0]!.forward).toBe("gate");
+    expect(c.virtuals[0]!.scheduler).toBe("lc");
+    expect(
+      c.warnings
+        .filter((w) => w.ldirectordDiffers && /non-ASCII blank/.test(w.message))
+        .map((w) => [w.location.line, w.location.column, /U\+[0-9A-F]{4}/.exec(w.message)![0]]),
+    ).toEqual([
+      [2, 26, "U+3000"],
+      [3, 17, "U+00A0"],
+    ]);
+  });
+});
