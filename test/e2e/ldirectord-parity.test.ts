@@ -35,12 +35,12 @@ function table(dir: string): Table {
 }
 
 /**
- * Waits until the table has not changed for `quietMs`, then returns it. ldirectord's
- * start-up adds and removes each real, one ipvsadm exec (a node process here) at a time;
- * on a loaded machine a gap of over 1.5 s between two of those writes was seen, and a
- * shorter window then took a half-built table for the settled one.
+ * Waits until the table holds `dests` destinations in all and has not changed for
+ * `quietMs`, then returns it. The count matters on a loaded machine: ldirectord may pause
+ * longer than `quietMs` between adding a virtual service and adding its first real, so
+ * quiet alone would compare a half-built table.
  */
-async function settled(dir: string, quietMs = 5000, capMs = 60_000): Promise<Table> {
+async function settled(dir: string, dests: number, quietMs = 1500, capMs = 60_000): Promise<Table> {
   const end = Date.now() + capMs;
   let last = "";
   let since = Date.now();
@@ -52,14 +52,17 @@ async function settled(dir: string, quietMs = 5000, capMs = 60_000): Promise<Tab
       last = state;
       since = Date.now();
     } else if (state !== "" && Date.now() - since >= quietMs) {
-      return table(dir);
+      const t = table(dir);
+      if (t.services.flatMap((s) => s.dests).length === dests) return t;
+      since = Date.now();
     }
-    if (Date.now() > end) throw new Error(`the table in ${dir} did not settle`);
+    if (Date.now() > end) throw new Error(`the table in ${dir} did not settle with ${dests} destinations`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
-async function runBoth(cf: string): Promise<{ reference: Table; ours: Table }> {
+/** Runs both directors on `cf`; each table is taken once it holds `dests` destinations. */
+async function runBoth(cf: string, dests: number): Promise<{ reference: Table; ours: Table }> {
   const tables: Table[] = [];
   for (const which of ["ldirectord", "ldirector"] as const) {
     const dir = mkdtempSync(join(tmpdir(), `parity-${which}-`));
@@ -78,7 +81,7 @@ async function runBoth(cf: string): Promise<{ reference: Table; ours: Table }> {
         : [process.execPath, cli, "--foreground", "--ipvsadm", standIn, join(dir, "ldirectord.cf"), "start"];
     const child = spawn(argv[0]!, argv.slice(1), { cwd: dir, env, stdio: "ignore" });
     running.add(child);
-    tables.push(await settled(dir));
+    tables.push(await settled(dir, dests));
     child.kill("SIGKILL"); // no cleanstop: the table as it ran is what is compared
   }
   return { reference: tables[0]!, ours: tables[1]! };
@@ -137,44 +140,42 @@ const setups: Record<string, string[]> = {
   ],
 };
 
-describe("the same table as ldirectord", () => {
-  it(
-    "quiescent=yes: every real is in at weight 0, never up (checktype=off) or failing its check",
-    { timeout: 150_000 },
-    async () => {
-      // The connect checks go to closed ports on loopback: refused at once, nothing leaves.
-      const cf = [
-        ...globals,
-        "quiescent=yes",
-        "virtual=192.168.10.30:80",
-        "    real=10.0.0.81:80 masq 3",
-        "    real=10.0.0.82:80 masq",
-        "    checktype=off",
-        "virtual=192.168.10.31:80",
-        "    real=127.0.0.1:1 masq 3",
-        "    real=127.0.0.2:1 masq 2",
-        "    checktype=connect",
-      ];
-      const { reference, ours } = await runBoth(`${cf.join("\n")}\n`);
-      const weights = reference.services.flatMap((s) => s.dests.map((d) => d.weight));
-      expect(weights).toEqual([0, 0, 0, 0]);
-      expect(ours).toEqual(reference);
-    },
-  );
-
+// Two daemons start one after the other, each through a Node stand-in exec per write: slow
+// on a busy two-core machine, so the tests get more than the default 30 s.
+describe("the same table as ldirectord", { timeout: 120_000 }, () => {
   for (const [name, block] of Object.entries(setups)) {
-    it(`all reals up: ${name}`, { timeout: 150_000 }, async () => {
+    it(`all reals up: ${name}`, async () => {
       const cf = [
         ...globals,
         ...block.flatMap((l) => (l.startsWith("virtual=") ? [l, "    checktype=on"] : [l])),
       ];
-      const { reference, ours } = await runBoth(`${cf.join("\n")}\n`);
+      const reals = block.filter((l) => l.trim().startsWith("real=")).length;
+      const { reference, ours } = await runBoth(`${cf.join("\n")}\n`, reals);
       expect(reference.services.length).toBeGreaterThan(0);
       expect(ours).toEqual(reference);
     });
   }
 
-  it("all reals down: the fallback is in, with its own forwarding method", { timeout: 150_000 }, async () => {
+  it("quiescent=yes: every real is in at weight 0, never up (checktype=off) or failing its check", async () => {
+    // The connect checks go to closed ports on loopback: refused at once, nothing leaves.
+    const cf = [
+      ...globals,
+      "quiescent=yes",
+      "virtual=192.168.10.30:80",
+      "    real=10.0.0.81:80 masq 3",
+      "    real=10.0.0.82:80 masq",
+      "    checktype=off",
+      "virtual=192.168.10.31:80",
+      "    real=127.0.0.1:1 masq 3",
+      "    real=127.0.0.2:1 masq 2",
+      "    checktype=connect",
+    ];
+    const { reference, ours } = await runBoth(`${cf.join("\n")}\n`, 4);
+    expect(reference.services.flatMap((s) => s.dests.map((d) => d.weight))).toEqual([0, 0, 0, 0]);
+    expect(ours).toEqual(reference);
+  });
+
+  it("all reals down: the fallback is in, with its own forwarding method", async () => {
     const cf = [
       ...globals,
       "fallback=127.0.0.1:8099 masq",
@@ -187,7 +188,7 @@ describe("the same table as ldirectord", () => {
       "    fallback=127.0.0.2 gate",
       "    checktype=off",
     ];
-    const { reference, ours } = await runBoth(`${cf.join("\n")}\n`);
+    const { reference, ours } = await runBoth(`${cf.join("\n")}\n`, 2);
     expect(reference.services.flatMap((s) => s.dests).length).toBe(2);
     expect(ours).toEqual(reference);
   });
