@@ -96,7 +96,10 @@ function overUdp(
       if (reply !== undefined && isOurs(reply)) resolve(reply);
     });
     const send = () => sock.send(query, (err) => err && reject(err));
-    sock.connect(server.port, server.address, () => {
+    // connect() reports its own failure (ENETUNREACH: no route to the real) only to this
+    // callback, and the socket is then unconnected: a send() without a port would throw.
+    sock.connect(server.port, server.address, (err?: Error) => {
+      if (err) return reject(err);
       send();
       // UDP may lose the query; one retransmission within the timeout.
       if (retransmitMs > 0) retransmit = setTimeout(send, retransmitMs);

@@ -1,4 +1,5 @@
-// checktype=external: run checkcommand with ldirectord's four arguments; exit 0 = up.
+// checktype=external and external-perl: run checkcommand (or perl with it) with
+// ldirectord's four arguments; exit 0 = up.
 import { bracketed } from "./lib/address.js";
 import { splitWords } from "../config/words.js";
 import { firstLine, runProcess } from "./lib/process.js";
@@ -20,7 +21,11 @@ export function externalArgs(target: CheckTarget): string[] {
 export const externalChecker: Checker = async (target, spec, signal) => {
   const startedAt = performance.now();
   const ms = spec.checkTimeoutMs;
-  const command = splitWords(spec.command);
+  // external-perl: ldirectord evals the script in its own Perl with these four arguments
+  // in @ARGV and `exit` caught: exit 0 or running off the end is up, exit N or die is
+  // down. `perl SCRIPT` gives the same statuses (die exits 255) without a shell, under
+  // the same timeout and process-group kill as any external check.
+  const command = spec.perl ? ["perl", spec.command] : splitWords(spec.command);
   if (command.length === 0) return down("no checkcommand", startedAt);
 
   const limit = timeLimit(signal, ms);

@@ -91,7 +91,10 @@ export const radiusChecker: Checker = async (target, spec, signal) => {
           );
         });
         const send = () => sock.send(request, (err) => err && reject(err));
-        sock.connect(target.port, target.address, () => {
+        // A failed connect (ENETUNREACH) is reported only to this callback and leaves the
+        // socket unconnected, where a send() without a port would throw.
+        sock.connect(target.port, target.address, (err?: Error) => {
+          if (err) return reject(err);
           send();
           timers.push(setTimeout(send, timeoutMs / 3), setTimeout(send, (2 * timeoutMs) / 3));
         });

@@ -1,8 +1,10 @@
 // One check with a deadline nobody can break: the checker is told to stop at the spec's
 // timeout, and if it does not settle within a short grace after that, the caller gets
 // "timeout after N ms" anyway. A checker that throws, rejects or returns garbage becomes
-// a failed result. runCheck itself never throws.
+// a failed result, and so does an error its timers or sockets raise later (lib/guard.ts).
+// runCheck itself never throws.
 import type { CheckSpec } from "../config/types.js";
+import { withinCheck } from "./lib/guard.js";
 import { down, elapsed, timeoutReason } from "./lib/result.js";
 import { type CheckerRegistry, type CheckKind, checkerFor } from "./registry.js";
 import type { Checker, CheckResult, CheckTarget } from "./types.js";
@@ -95,9 +97,20 @@ function race(
     );
     outer?.addEventListener("abort", onOuterAbort, { once: true });
 
+    // An error the checker's own timers, sockets or stray promises raise later, outside
+    // its promise, comes back here through the guard: while the check runs it is the
+    // check's failed result (and the checker is told to stop); once the check answered,
+    // it is a resource dying late and is dropped.
+    const scope = {
+      fault: (error: unknown) => {
+        if (settled) return;
+        finish(verdict ?? down(`checker error: ${messageOf(error)}`, startedAt));
+        controller.abort(new DOMException("checker error", "AbortError"));
+      },
+    };
     let pending: Promise<unknown>;
     try {
-      pending = Promise.resolve(checker(target, spec, controller.signal));
+      pending = Promise.resolve(withinCheck(scope, () => checker(target, spec, controller.signal)));
     } catch (error) {
       pending = Promise.reject(error);
     }

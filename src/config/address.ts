@@ -2,7 +2,7 @@
 // the whole value must be one of the documented forms (ldirectord's unanchored regexes
 // silently ignore trailing text and turn `virtual=1:80` into 0.0.0.1).
 import { isIPv4, isIPv6 } from "node:net";
-import { type Diagnostics, fail } from "./diagnostics.js";
+import { type Diagnostics, fail, warn } from "./diagnostics.js";
 import type { DirectiveLine } from "./parse.js";
 import type { Family, Forward, SourceLocation } from "./types.js";
 
@@ -21,7 +21,12 @@ const HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 export const FORWARDS: readonly Forward[] = ["gate", "masq", "ipip"];
 
 export function parseVirtualAddress(d: DirectiveLine, diag: Diagnostics): VirtualAddress | undefined {
-  const v = d.value;
+  // ldirectord's address patterns are not anchored at the end: text after the address,
+  // past a blank, is ignored. Read it the same way, and say so.
+  const [v = "", ignored] = d.value.split(/\s+(.*)/s, 2);
+  if (ignored !== undefined && ignored !== "") {
+    warn(diag, d.valueLocation, `text after the address is ignored (as ldirectord does): "${ignored}"`);
+  }
   const six = d.name === "virtual6";
   const family: Family = six ? "inet6" : "inet";
   const at = d.valueLocation;

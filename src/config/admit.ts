@@ -65,6 +65,14 @@ function check(d: DirectiveLine, where: "global" | "virtual", diag: Diagnostics)
       `ldirectord rejects this line because of the comment or blanks after the value; write ${d.name}=${spec.secret ? "..." : d.value} alone`,
       true,
     );
+  } else if (d.commentRemoved && !d.inBlock && (d.name === "fallback" || d.name === "fallback6")) {
+    // parse_fallback takes the last word of the value as the forwarding method.
+    warn(
+      diag,
+      d.location,
+      `ldirectord rejects this line: it keeps the comment and reads its last word as the forwarding method; move the comment to a line of its own`,
+      true,
+    );
   } else if (d.trailingRemoved && spec.trailing === "raw" && !d.inBlock) {
     warn(
       diag,

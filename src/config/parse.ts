@@ -18,6 +18,8 @@ export interface DirectiveLine {
   valueLocation: SourceLocation;
   /** A trailing comment or trailing blanks were removed (ldirectord keeps them). */
   trailingRemoved: boolean;
+  /** Of those, a `#` comment (not just blanks) was removed. */
+  commentRemoved: boolean;
   /** A `#` inside quotes was kept (ldirectord cuts the line there inside a block). */
   hashInQuotes: boolean;
   /** Part of a virtual block (ldirectord strips comments there but not on global lines). */
@@ -63,9 +65,20 @@ export function parseLines(text: string, file: string): ParsedFile {
     }
     const trimmed = line.trim();
     if (trimmed === "") {
+      // ldirectord reads a blank line of five columns or more inside a block as a body
+      // line whose command is blank: "Unknown command", and the file is refused.
+      const wideBlank = current !== undefined && indentation(line).width > BODY_INDENT;
+      if (wideBlank) {
+        out.warnings.push({
+          location: { file, line: lineNumber, column: 1 },
+          message:
+            "whitespace-only line inside a virtual block: ldirectord rejects it as an unknown command; make the line empty or a # comment",
+          ldirectordDiffers: true,
+        });
+      }
       if (current !== undefined) {
         if (blockContinuesAfter(lines, i)) {
-          if (!blankWarned) {
+          if (!blankWarned && !wideBlank) {
             blankWarned = true;
             out.warnings.push({
               location: { file, line: lineNumber, column: 1 },
@@ -184,6 +197,14 @@ function splitDirective(
     out.errors.push(new ConfigError(loc(start + name.length + 1), `expected "=" after ${name}`));
     return undefined;
   }
+  const blank = nonAsciiBlank(stripped.text);
+  if (blank !== undefined) {
+    out.warnings.push({
+      location: loc(valueStart + blank.index + 1),
+      message: `non-ASCII blank ${blank.code} read as a blank here; ldirectord reads it as part of the value (and refuses a real= or yes/no line that has it): write an ASCII space or nothing`,
+      ldirectordDiffers: true,
+    });
+  }
   return {
     name,
     value,
@@ -191,7 +212,25 @@ function splitDirective(
     location: loc(start + 1),
     valueLocation: loc(valueStart + 1),
     trailingRemoved: stripped.hadComment || stripped.text !== stripped.text.trimEnd(),
+    commentRemoved: stripped.hadComment,
     hashInQuotes: stripped.hashInQuotes,
     inBlock,
   };
+}
+
+/**
+ * The first Unicode blank outside quotes that is not an ASCII one (U+3000, U+00A0, a BOM,
+ * …). JavaScript's trim() and \s take them for blanks; ldirectord's Perl, reading bytes,
+ * does not.
+ */
+function nonAsciiBlank(text: string): { index: number; code: string } | undefined {
+  let inQuotes = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') inQuotes = !inQuotes;
+    else if (!inQuotes && c > "\x7f" && /[\s\ufeff]/u.test(c)) {
+      return { index: i, code: `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}` };
+    }
+  }
+  return undefined;
 }

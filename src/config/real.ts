@@ -142,6 +142,17 @@ function parseFlags(text: string, d: DirectiveLine, diag: Diagnostics): Flags | 
   }
   let rest = method[2]!;
   let weight = 1;
+  // ipvsadm's own spelling, `gate -w 3`, found in published files: ldirectord takes the
+  // first number after the method as the weight, so it means weight 3 there too.
+  const flag = /^(-w|--weight)\s+(\d+)(?:\s+|$)(.*)$/.exec(rest);
+  if (flag !== null) {
+    warn(
+      diag,
+      at,
+      `"${flag[1]} ${flag[2]}" read as weight ${flag[2]} (as ldirectord does); write ${forward} ${flag[2]}`,
+    );
+    rest = `${flag[2]}${flag[3] === "" ? "" : ` ${flag[3]}`}`;
+  }
   const w = /^(\d+)(?:\s+|$)(.*)$/.exec(rest);
   if (w !== null) {
     weight = Number(w[1]);

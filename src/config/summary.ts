@@ -27,7 +27,17 @@ export function summarize(config: Config): string {
       return `${n}= (line ${lines.join(", ")})`;
     });
     out.push("", `extensions used, not portable to ldirectord: ${where.join(", ")}`);
-  } else {
+  }
+  const differs = new Set(config.warnings.filter((w) => w.ldirectordDiffers).map((w) => w.location.line))
+    .size;
+  if (differs > 0) {
+    out.push(
+      "",
+      `not portable to ldirectord as written: it rejects or misreads ${plural(differs, "line")} marked [ldirectord differs]`,
+    );
+  } else if (config.extensions.length === 0) {
+    // Claimed only when nothing above says otherwise: test/e2e/portability.test.ts runs
+    // ldirectord on files this calls portable, and on files it does not.
     out.push("", "no extensions used: the file is portable to ldirectord");
   }
   return `${out.join("\n")}\n`;
@@ -78,7 +88,7 @@ function describeCheck(c: CheckSpec): string {
     case "ping":
       return `ping ×${c.checkCount}, timeout ${c.checkTimeoutMs / 1000}s`;
     case "external":
-      return `external ${c.command}, timeout ${c.checkTimeoutMs / 1000}s`;
+      return `${c.perl ? "external-perl" : "external"} ${c.command}, timeout ${c.checkTimeoutMs / 1000}s`;
     default: {
       const kind = c.type === "combined" ? `negotiate then ${c.connectCount} connects` : "negotiate";
       const what = [`${kind} ${c.service}`];

@@ -79,6 +79,11 @@ export interface CheckSpec {
   secret: string;
   /** For checktype=external: the command (an executable path, then arguments), run without a shell. */
   command: string;
+  /**
+   * checktype=external-perl (type is then "external"): `command` is the path of a Perl
+   * script, run as `perl SCRIPT VIP VPORT RIP RPORT` where ldirectord evals it in-process.
+   */
+  perl?: true;
   /** checktimeout, resolved, in ms: connect, ping (per attempt), external. */
   checkTimeoutMs: number;
   /** negotiatetimeout, resolved, in ms: every negotiate check. */

@@ -53,6 +53,8 @@ interface BlockCheck {
   database: string;
   secret: string;
   command: string;
+  /** checktype=external-perl. */
+  perl?: true;
 }
 
 interface BlockSettings {
@@ -163,6 +165,7 @@ export async function readVirtual(
     database: block.database,
     secret: block.secret,
     command: block.command,
+    ...(block.perl ? { perl: true as const } : {}),
     checkTimeoutMs:
       1000 *
       (common.checkTimeout ??
@@ -366,14 +369,13 @@ function readCheckType(d: DirectiveLine, check: BlockCheck, diag: Diagnostics): 
   const types: CheckType[] = ["connect", "negotiate", "ping", "off", "on", "external"];
   if ((types as string[]).includes(v)) {
     check.type = v as CheckType;
+    delete check.perl;
     return;
   }
   if (v === "external-perl") {
-    fail(
-      diag,
-      d.valueLocation,
-      "checktype=external-perl is not supported (ldirector does not embed Perl): use checktype=external, with checkcommand= an executable that exits 0 when the real is up",
-    );
+    // An external check whose command is a Perl script (checks/external.ts runs perl).
+    check.type = "external";
+    check.perl = true;
     return;
   }
   const digits = /\d+/.exec(v);
@@ -385,8 +387,15 @@ function readCheckType(d: DirectiveLine, check: BlockCheck, diag: Diagnostics): 
 }
 
 function readScheduler(d: DirectiveLine, diag: Diagnostics): string | undefined {
-  const v = d.value;
   const known = SCHEDULERS as readonly string[];
+  // ldirectord takes the first run of lower-case letters, so `scheduler=lc //comment`
+  // means lc there.
+  const trailing = /^([a-z]+)\s+(.*)$/s.exec(d.value);
+  if (trailing !== null && known.includes(trailing[1]!)) {
+    warn(diag, d.valueLocation, `text after the scheduler is ignored (as ldirectord does): "${trailing[2]}"`);
+    return trailing[1];
+  }
+  const v = d.value;
   if (known.includes(v)) return v;
   const lower = v.toLowerCase();
   if (known.includes(lower)) {

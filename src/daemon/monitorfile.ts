@@ -56,7 +56,7 @@ export function ldirectordRealId(v: VirtualService, r: RealServer): string {
     spec.type === "negotiate" || spec.type === "combined"
       ? `${spec.type}:${spec.service}`
       : spec.type === "external"
-        ? `external:${spec.command}`
+        ? `${spec.perl ? "external-perl" : "external"}:${spec.command}`
         : spec.type;
   const server = r.family === "inet6" ? `[${r.address}]` : r.address;
   const checkPort = spec.port !== 0 && spec.port !== r.port ? String(spec.port) : "";

@@ -7,7 +7,8 @@
 // - Start-up adoption, "unknown" health: a real already in the table at weight > 0
 //   (or at weight 0 when the weight we would give it is 0 anyway) is kept as if up, at
 //   its configured weight, until its first check. Anything else unknown is treated as
-//   down, so an unchecked real never enters at full weight (ldirectord's add-then-remove).
+//   down, so an unchecked real never enters at full weight (ldirectord's add-then-remove);
+//   with quiescent=yes it enters at weight 0, where ldirectord's start-up leaves it.
 // - Several reals of one virtual that land on the same dest (same address and port once
 //   ipvsadm's port forcing is applied) make one dest: the first real (config order)
 //   that wants it up decides; failing that, the first that wants it quiesced.
@@ -193,7 +194,13 @@ function realSlot(
     };
   }
   if (!v.quiescent) return undefined;
-  if (present === undefined && !input.config.global.readdQuiescent) return undefined;
+  // A real never checked (pending, or checktype=off and not adopted) goes in at weight 0:
+  // ldirectord's start-up adds every real and quiesces the ones not found up, so an
+  // operator's `ipvsadm -L -n` and a backup director synced from it show the whole pool.
+  // A real whose check failed and that is not in the table is added back only with
+  // readdquiescent=yes, as ldirectord does.
+  const neverChecked = verdict === "pending" || r.check.type === "off";
+  if (present === undefined && !neverChecked && !input.config.global.readdQuiescent) return undefined;
   const untouched = present !== undefined && present.weight === 0 && present.forward === forward;
   return {
     kind: "quiesced",

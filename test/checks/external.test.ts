@@ -1,7 +1,10 @@
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { externalChecker } from "../../src/checks/external.js";
+import { runCheck } from "../../src/checks/run.js";
+import { parseConfigText } from "../../src/config/load.js";
+import { opts } from "../config/helpers.js";
 import { never, spec, target, tempDir } from "./core/fixtures.js";
 
 /** Gone means no such process or a zombie waiting for its reaper (it runs nothing). */
@@ -125,5 +128,99 @@ describe("externalChecker", () => {
   it("is down when there is no command at all", async () => {
     const r = await externalChecker(target(80), spec({ type: "external", command: "  " }), never());
     expect(r).toMatchObject({ ok: false, reason: "no checkcommand" });
+  });
+});
+
+// checktype=external-perl: ldirectord evals the script in its own Perl with the four
+// arguments in @ARGV and `exit` caught (exit 0 or the end of the script: up; exit N or
+// die: down). Here it is `perl SCRIPT ...`, a real perl, under the same timeout and
+// process-group kill as external.
+describe("externalChecker, external-perl", () => {
+  const dir = tempDir("ldirector perl "); // a space: the script path is one argument, never split
+  const perlScript = (name: string, body: string): string => {
+    const path = join(dir.path, `${name}.pl`);
+    writeFileSync(path, body); // not executable: perl reads it, as ldirectord's eval does
+    return path;
+  };
+  const perl = (command: string, over = {}) => spec({ type: "external", perl: true, command, ...over });
+  afterAll(() => dir.remove());
+
+  it("passes ldirectord's 4 arguments in @ARGV and the environment; exit 0 is up", async () => {
+    const out = join(dir.path, "argv.txt");
+    const s = perlScript(
+      "args",
+      `open(my $f, ">", "${out}") or die; print $f join("|", @ARGV, $ENV{LDT_MARK}), "\n"; close $f; exit 0;\n`,
+    );
+    process.env.LDT_MARK = "from-the-daemon";
+    try {
+      const t = target(8080, { realPort: 80, virtual: { protocol: "tcp", address: "192.0.2.10", port: 80 } });
+      const r = await externalChecker(t, perl(s), never());
+      expect(r).toMatchObject({ ok: true, reason: "exit 0" });
+      expect(readFileSync(out, "utf8")).toBe("192.0.2.10|80|127.0.0.1|80|from-the-daemon\n");
+    } finally {
+      delete process.env.LDT_MARK;
+    }
+  });
+
+  it("a script that runs off its end is up; exit N and die are down", async () => {
+    const end = perlScript("end", "my $x = 1 + 1;\n");
+    const exit3 = perlScript("exit3", 'print "db lag too high\\n"; exit 3;\n');
+    const dies = perlScript("dies", 'die "cannot reach backend\\n";\n');
+    const bad = perlScript("syntax", "this is { not perl\n");
+    expect(await externalChecker(target(80), perl(end), never())).toMatchObject({
+      ok: true,
+      reason: "exit 0",
+    });
+    expect(await externalChecker(target(80), perl(exit3), never())).toMatchObject({
+      ok: false,
+      reason: "exit 3: db lag too high",
+    });
+    expect(await externalChecker(target(80), perl(dies), never())).toMatchObject({
+      ok: false,
+      reason: "exit 255: cannot reach backend",
+    });
+    expect((await externalChecker(target(80), perl(bad), never())).ok).toBe(false);
+  });
+
+  it("kills the script and what it started at the timeout", async () => {
+    const pidFile = join(dir.path, "perl-child.pid");
+    const hang = perlScript(
+      "hang",
+      `my $pid = fork(); if ($pid == 0) { exec("sleep", "60"); } open(my $f, ">", "${pidFile}"); print $f $pid; close $f; waitpid($pid, 0); exit 0;\n`,
+    );
+    const r = await externalChecker(target(80), perl(hang, { checkTimeoutMs: 700 }), never());
+    expect(r).toMatchObject({ ok: false, reason: "timeout after 700 ms" });
+    await expect.poll(() => existsSync(pidFile), { timeout: 2000 }).toBe(true);
+    await expect.poll(() => running(Number(readFileSync(pidFile, "utf8"))), { timeout: 2000 }).toBe(false);
+  });
+
+  it("from the config file to the process: checktype=external-perl with a quoted script path", async () => {
+    const up = perlScript("up", 'exit($ARGV[2] eq "10.0.0.5" ? 0 : 1);\n');
+    const config = await parseConfigText(
+      `virtual=192.0.2.1:80\n    real=10.0.0.5:80 gate\n    real=10.0.0.6:80 gate\n    checktype=external-perl\n    checkcommand="${up}"\n    checktimeout=5\n`,
+      "/p.cf",
+      opts,
+    );
+    const v = config.virtuals[0]!;
+    expect(v.check).toMatchObject({ type: "external", perl: true, command: up, checkTimeoutMs: 5000 });
+    const results = await Promise.all(
+      v.reals.map((r) =>
+        runCheck(
+          {
+            address: r.address,
+            family: r.family,
+            port: r.check.port,
+            realPort: r.port,
+            virtual: { protocol: v.protocol, address: v.address!, port: v.port },
+          },
+          r.check,
+          { kind: "external" },
+        ),
+      ),
+    );
+    expect(results.map((r) => [r.ok, r.reason])).toEqual([
+      [true, "exit 0"],
+      [false, "exit 1"],
+    ]);
   });
 });

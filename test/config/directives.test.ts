@@ -131,6 +131,13 @@ const accepted: Record<string, Accept[]> = {
     [[], ["checktype=3"], (c) => [first(c).check.type, first(c).check.connectCount], ["combined", 3]],
     [[], ["checktype=0"], (c) => [first(c).check.type, first(c).check.connectCount], ["combined", 0]],
     [[], ["checktype=external", "checkcommand=/bin/check x"], (c) => first(c).check.command, "/bin/check x"],
+    [
+      [],
+      ["checktype=external-perl", 'checkcommand="/etc/ha.d/my check.pl"'],
+      (c) => [first(c).check.type, first(c).check.perl, first(c).check.command],
+      ["external", true, "/etc/ha.d/my check.pl"],
+    ],
+    [[], ["checktype=external-perl", "checktype=connect"], (c) => first(c).check.perl, undefined],
   ],
   checkcommand: [
     [[], [], (c) => first(c).check.command, "/bin/true"],
@@ -331,7 +338,6 @@ const rejected: Record<string, Reject[]> = {
   ],
   checktype: [
     [[], ["checktype=negotiate2"], /ldirectord would read it as checktype=2/],
-    [[], ["checktype=external-perl"], /use checktype=external/],
     [[], ["checktype=http"], /checktype must be/],
   ],
   checkport: [

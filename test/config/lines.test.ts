@@ -94,7 +94,7 @@ describe("virtual= forms", () => {
     ["virtual=nosuchhost:80", /cannot resolve "nosuchhost" to an IPv4 address/],
     ["virtual=192.0.2.1:nosuchservice", /unknown service name "nosuchservice" for tcp/],
     ["virtual=192.0.2.1", /write address:port/],
-    ["virtual=192.0.2.1:80 junk", /invalid port/],
+    ["virtual=192.0.2.1:80junk", /unknown service name "80junk"/],
     ["virtual6=192.0.2.1:80", /IPv6 block/],
     ["virtual=0", /firewall mark must be between 1/],
     ["virtual=4294967296", /firewall mark must be between 1 and 4294967295/],
@@ -243,5 +243,92 @@ describe("other footguns", () => {
   it("never echoes a secret in an error", async () => {
     const errors = await errorsOf(block(V, "passwd=hunter2", 'secret="s3" x', "passwd hunter3"));
     expect(errors.join("\n")).not.toMatch(/hunter|s3/);
+  });
+});
+
+// Lines from published ldirectord.cf files that ldirectord starts on (verified with
+// Debian's ldirectord: test/e2e/ldirectord-parity.test.ts compares the tables): take
+// ldirectord's meaning, and warn with file:line what was ignored.
+describe("published lines ldirectord reads (issue 13)", () => {
+  const at = (c: Config, re: RegExp) =>
+    c.warnings.filter((w) => re.test(w.message)).map((w) => `${w.location.line}:${w.location.column}`);
+
+  it("scheduler=lc //comment is lc; the comment is named", async () => {
+    const c = await load(`${V}\n    real=10.0.0.1:80 gate\n    scheduler=lc //comment\n`);
+    expect(c.virtuals[0]!.scheduler).toBe("lc");
+    expect(at(c, /text after the scheduler is ignored .*"\/\/comment"/)).toEqual(["3:15"]);
+    expect(c.warnings.filter((w) => w.ldirectordDiffers)).toEqual([]);
+  });
+
+  it("real=... gate -w 3 is weight 3", async () => {
+    const c = await load(`${V}\n    real=192.168.100.211:80 gate -w 3\n    real=10.0.0.2:80 masq -w 0 l:2\n`);
+    expect(c.virtuals[0]!.reals.map((r) => [r.weight, r.lowerThreshold])).toEqual([
+      [3, 0],
+      [0, 2],
+    ]);
+    expect(at(c, /"-w 3" read as weight 3/)).toEqual(["2:10"]);
+    expect(c.warnings.filter((w) => w.ldirectordDiffers)).toEqual([]);
+  });
+
+  it("virtual=192.168.100.36:80   \\\\text ignores the text after the port", async () => {
+    const c = await load(
+      `virtual=192.168.100.36:80   \\\\text\n    real=10.0.0.1:80 gate\nvirtual=7 web farm\n    real=10.0.0.2 gate\n`,
+    );
+    expect(c.virtuals.map((v) => v.id)).toEqual(["tcp:192.168.100.36:80", "fwm:7"]);
+    expect(at(c, /text after the address is ignored .*"\\\\text"/)).toEqual(["1:9"]);
+    expect(at(c, /text after the address is ignored .*"web farm"/)).toEqual(["3:9"]);
+  });
+
+  it("scheduler=WRR x stays an error: ldirectord reads x", async () => {
+    expect(await errorsOf(block(V, "real=10.0.0.1:80 gate", "scheduler=WRR x"))).toEqual([
+      expect.stringMatching(/unknown scheduler "WRR x"/),
+    ]);
+  });
+});
+
+describe("lines ldirectord refuses are never called portable (issue 13)", () => {
+  it("a global fallback with a trailing comment: ldirectord takes the comment as the forwarding method", async () => {
+    const c = await load(`fallback=127.0.0.1:80  #sorry\n${V}\n    real=10.0.0.1:80 gate\n`);
+    expect(c.virtuals[0]!.fallback).toMatchObject({ address: "127.0.0.1", port: 80, forward: "gate" });
+    expect(differs(c, /ldirectord rejects this line: .*forwarding method/)).toBe(true);
+    expect(c.warnings.some((w) => /would keep the trailing comment/.test(w.message))).toBe(false);
+  });
+
+  it("a whitespace-only line of five columns or more inside a block", async () => {
+    for (const blank of ["     ", "\t ", "\t\t"]) {
+      const c = await load(`${V}\n    real=10.0.0.1:80 gate\n${blank}\n    scheduler=lc\nchecktimeout=3\n`);
+      expect(c.virtuals[0]!.scheduler).toBe("lc");
+      expect(at3(c)).toEqual(["3 whitespace-only"]);
+    }
+    // At the end of a block too, where an empty line would be fine for ldirectord.
+    const end = await load(`${V}\n    real=10.0.0.1:80 gate\n      \nchecktimeout=3\n`);
+    expect(at3(end)).toEqual(["3 whitespace-only"]);
+    // Four columns (a lone tab) end the block in ldirectord: no complaint after a block's end.
+    const four = await load(`${V}\n    real=10.0.0.1:80 gate\n\t\nchecktimeout=3\n`);
+    expect(four.warnings).toEqual([]);
+  });
+});
+
+function at3(c: Config): string[] {
+  return c.warnings
+    .filter((w) => w.ldirectordDiffers)
+    .map((w) => `${w.location.line} ${/whitespace-only/.test(w.message) ? "whitespace-only" : w.message}`);
+}
+
+describe("non-ASCII blanks (issue 13)", () => {
+  it("a fullwidth space or no-break space outside quotes is read as a blank, with a warning at its column", async () => {
+    const c = await load(
+      `${V}\n    real=10.0.0.1:80 gate\u3000\n    scheduler=lc\u00a0\n    request="a\u3000b"\n`,
+    );
+    expect(c.virtuals[0]!.reals[0]!.forward).toBe("gate");
+    expect(c.virtuals[0]!.scheduler).toBe("lc");
+    expect(
+      c.warnings
+        .filter((w) => w.ldirectordDiffers && /non-ASCII blank/.test(w.message))
+        .map((w) => [w.location.line, w.location.column, /U\+[0-9A-F]{4}/.exec(w.message)![0]]),
+    ).toEqual([
+      [2, 26, "U+3000"],
+      [3, 17, "U+00A0"],
+    ]);
   });
 });

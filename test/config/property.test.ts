@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ConfigErrors } from "../../src/config/errors.js";
+import { ConfigError, ConfigErrors } from "../../src/config/errors.js";
 import { parseConfigText } from "../../src/config/load.js";
 import { opts } from "./helpers.js";
 
@@ -89,4 +89,92 @@ describe("mutated files", () => {
       { numRuns: 10_000 },
     );
   }, 60_000);
+});
+
+// Byte-level and line-level mutations of every real config in the repository (the golden
+// fixtures and the shipped etc/ldirectord.cf), decoded as the loader reads a file: the
+// loader returns a Config or throws ConfigErrors whose every error names file:line:column,
+// and nothing else, whatever the bytes. A reload of such a file is then a reload error.
+describe("byte-mutated real configs", () => {
+  const root = join(import.meta.dirname, "../..");
+  const files = [
+    ...["nat-8080", "dr", "tun", "fwmark-persistent", "schedulers", "extensions", "debian-sample"].map((n) =>
+      join(dir, `${n}.cf`),
+    ),
+    join(root, "etc/ldirectord.cf"),
+  ].map((f) => readFileSync(f));
+  const BYTES = [
+    0x00, 0x09, 0x0a, 0x0d, 0x20, 0x22, 0x23, 0x3a, 0x3d, 0x5b, 0x5d, 0x2d, 0x3e, 0x5c, 0xff, 0xc3, 0xe3,
+  ];
+
+  type ByteMutation = (b: Buffer) => Buffer;
+  const at = (n: number, b: Buffer) => (b.length === 0 ? 0 : n % (b.length + 1));
+  const byteMutation: fc.Arbitrary<ByteMutation> = fc.oneof(
+    // Flip one byte to anything (invalid UTF-8 included).
+    fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })).map(([i, v]) => (b: Buffer) => {
+      const out = Buffer.from(b);
+      if (out.length > 0) out[i % out.length] = v;
+      return out;
+    }),
+    // Insert a byte the grammar cares about, or a random one.
+    fc
+      .tuple(fc.nat(), fc.oneof(fc.constantFrom(...BYTES), fc.integer({ min: 0, max: 255 })))
+      .map(([i, v]) => (b: Buffer) => {
+        const p = at(i, b);
+        return Buffer.concat([b.subarray(0, p), Buffer.from([v]), b.subarray(p)]);
+      }),
+    // Delete a run of bytes.
+    fc.tuple(fc.nat(), fc.integer({ min: 1, max: 40 })).map(([i, n]) => (b: Buffer) => {
+      const p = at(i, b);
+      return Buffer.concat([b.subarray(0, p), b.subarray(p + n)]);
+    }),
+    // Duplicate a run of bytes somewhere else.
+    fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 80 })).map(([i, j, n]) => (b: Buffer) => {
+      const p = at(i, b);
+      const q = at(j, b);
+      return Buffer.concat([b.subarray(0, q), b.subarray(p, p + n), b.subarray(q)]);
+    }),
+    // Truncate.
+    fc.nat().map((i) => (b: Buffer) => b.subarray(0, at(i, b))),
+    // Insert arbitrary text, non-ASCII included (fullwidth spaces, BOM, CR).
+    fc
+      .tuple(
+        fc.nat(),
+        fc.oneof(
+          fc.string({ maxLength: 20, unit: "binary" }),
+          fc.constantFrom("\u3000", "\ufeff", "\r", "\u00a0", "\t\t\t\t\t", "->", "::", '"', "l:5 u:", "-w "),
+        ),
+      )
+      .map(([i, s]) => (b: Buffer) => {
+        const p = at(i, b);
+        return Buffer.concat([b.subarray(0, p), Buffer.from(s, "utf8"), b.subarray(p)]);
+      }),
+  );
+
+  it("always give a Config or ConfigErrors naming file:line:column", async () => {
+    const decoder = new TextDecoder("utf-8"); // what fs.readFile(path, "utf8") does with bad bytes
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...files),
+        fc.array(byteMutation, { minLength: 1, maxLength: 6 }),
+        async (base, mutations) => {
+          const text = decoder.decode(mutations.reduce<Buffer>((b, m) => m(b), base));
+          try {
+            const c = await parseConfigText(text, "/m.cf", opts);
+            expect(Array.isArray(c.virtuals)).toBe(true);
+          } catch (e) {
+            if (!(e instanceof ConfigErrors)) throw e;
+            expect(e.errors.length).toBeGreaterThan(0);
+            for (const err of e.errors) {
+              expect(err).toBeInstanceOf(ConfigError);
+              expect(err.message).toMatch(/^\/m\.cf:\d+:\d+: \S/);
+              expect(err.location.line).toBeGreaterThan(0);
+            }
+          }
+        },
+      ),
+      // LDIRECTOR_FUZZ_RUNS=200000 for a long hunt; the suite runs 5,000.
+      { numRuns: Number(process.env.LDIRECTOR_FUZZ_RUNS ?? 5_000) },
+    );
+  }, 120_000);
 });

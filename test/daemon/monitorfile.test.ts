@@ -78,6 +78,8 @@ describe("ldirectordRealId", () => {
       check: spec({ type: "external", command: "/bin/chk", port: 8080, virtualHost: "www" }),
     } as RealServer;
     expect(ldirectordRealId(v, r6)).toBe("external:/bin/chk:tcp:[2001:db8::2]:80:www:8080:5:masq:/:");
+    const perl = { ...r6, check: { ...r6.check, perl: true as const } };
+    expect(ldirectordRealId(v, perl)).toBe("external-perl:/bin/chk:tcp:[2001:db8::2]:80:www:8080:5:masq:/:");
   });
 });
 

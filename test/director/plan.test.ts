@@ -330,7 +330,46 @@ describe("unknown health: start-up adoption", () => {
       dests(
         run({ config: config([q]), actual: { services: [withDests(q, dest("10.0.0.3", 80, "route", 0))] } }),
       ),
-    ).toEqual([dest("10.0.0.3", 80, "route", 0)]);
+    ).toEqual([
+      dest("10.0.0.2", 80, "route", 0),
+      dest("10.0.0.3", 80, "route", 0),
+      dest("10.0.0.4", 80, "route", 0),
+    ]);
+  });
+
+  it("quiescent=yes: every real is in at weight 0 before its first check, checktype=off too (ldirectord's start-up)", () => {
+    const q = { ...v, quiescent: true };
+    const off = virtual("tcp", "10.0.0.5", 80, {
+      quiescent: true,
+      reals: [real("10.0.0.6", 80, "masq", 4, { check: check("off") })],
+    });
+    const t = run({ config: config([q, off]) });
+    expect(dests(t, q)).toEqual([
+      dest("10.0.0.2", 80, "route", 0),
+      dest("10.0.0.3", 80, "route", 0),
+      dest("10.0.0.4", 80, "route", 0),
+    ]);
+    expect(dests(t, off)).toEqual([dest("10.0.0.6", 80, "masq", 0)]);
+    // The fallback stays out while checks are pending, as without quiescent.
+    expect(fallbackActive(t, config([q, off])).get(q.id)).toBe(false);
+    // Checked: the up ones take their weight, the down one stays at 0.
+    const checked = run({ config: config([q]), health: healthOf(q, "up", "down", "up"), actual: t });
+    expect(dests(checked, q)).toEqual([
+      dest("10.0.0.2", 80, "route", 2, 100, 0),
+      dest("10.0.0.3", 80, "route", 0),
+      dest("10.0.0.4", 80, "route", 0),
+    ]);
+  });
+
+  it("quiescent=yes: a restart over a pool with quiesced reals plans exactly the table it finds", () => {
+    const q = { ...v, quiescent: true };
+    const cfg = config([q]);
+    const running = plan({
+      config: cfg,
+      health: healthOf(q, "up", "down", "down"),
+      actual: plan({ config: cfg, health: new Map(), actual: EMPTY }),
+    });
+    expect(plan({ config: cfg, health: new Map(), actual: running })).toEqual(running);
   });
 
   it("a real configured at weight 0 found at weight 0 is adopted and keeps the fallback out", () => {

@@ -53,11 +53,30 @@ describe("failover", () => {
     const [a, b] = [await h.real("a"), await h.real("b")];
     h.writeConfig(config([a, b], ["quiescent=yes"]));
     const d = h.startDaemon();
-    await h.until("both in", () => Object.keys(h.weights()).length === 2);
+    await h.until("both up", () => h.weights()[a.port] === 1 && h.weights()[b.port] === 2);
     await h.kill(b);
     await h.until("b quiesced", () => h.weights()[b.port] === 0);
     expect(h.weights()[a.port]).toBe(1);
     await h.stop(d);
+  });
+
+  it("quiescent=yes: a real dead from the start is in the table at weight 0; a restart then writes nothing", async () => {
+    h = new Harness();
+    const [a, dead] = [await h.real("a"), await h.real("dead")];
+    await h.kill(dead);
+    h.writeConfig(config([a, dead], ["quiescent=yes", "cleanstop=no"]));
+    const first = h.startDaemon();
+    await h.until("a up, dead at 0", () => h.weights()[a.port] === 1 && h.weights()[dead.port] === 0);
+    await h.until("the dead real was checked", () => /real server down: /.test(first.output()));
+    expect(await h.stop(first)).toBe(0);
+    const table = h.table();
+    const writes = h.writes().length;
+    const second = h.startDaemon();
+    await h.until("second daemon checked its reals", () => /real server up/.test(second.output()));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(h.writes().length).toBe(writes);
+    expect(h.table()).toEqual(table);
+    await h.stop(second);
   });
 
   it("all reals down brings the fallback in; one back takes it out", async () => {

@@ -125,6 +125,13 @@ const setups: Record<string, string[]> = {
     "    real=10.0.0.54:80 gate",
     "    scheduler=dh",
   ],
+  // Lines from published files that ldirector used to refuse (issue 13).
+  "published lines: scheduler=lc //comment, gate -w 3, text after the virtual's address": [
+    "virtual=192.168.100.36:80   \\\\text",
+    "    real=192.168.100.211:80 gate -w 3",
+    "    real=192.168.100.212:80 gate",
+    "    scheduler=lc //comment",
+  ],
   "thresholds and weight 0": [
     "virtual=192.168.10.15:80",
     "    real=10.0.0.61:80 masq 0",
@@ -148,6 +155,25 @@ describe("the same table as ldirectord", { timeout: 120_000 }, () => {
       expect(ours).toEqual(reference);
     });
   }
+
+  it("quiescent=yes: every real is in at weight 0, never up (checktype=off) or failing its check", async () => {
+    // The connect checks go to closed ports on loopback: refused at once, nothing leaves.
+    const cf = [
+      ...globals,
+      "quiescent=yes",
+      "virtual=192.168.10.30:80",
+      "    real=10.0.0.81:80 masq 3",
+      "    real=10.0.0.82:80 masq",
+      "    checktype=off",
+      "virtual=192.168.10.31:80",
+      "    real=127.0.0.1:1 masq 3",
+      "    real=127.0.0.2:1 masq 2",
+      "    checktype=connect",
+    ];
+    const { reference, ours } = await runBoth(`${cf.join("\n")}\n`, 4);
+    expect(reference.services.flatMap((s) => s.dests.map((d) => d.weight))).toEqual([0, 0, 0, 0]);
+    expect(ours).toEqual(reference);
+  });
 
   it("all reals down: the fallback is in, with its own forwarding method", async () => {
     const cf = [
