@@ -86,7 +86,14 @@ async function command(args: Args): Promise<number> {
   const pidFile = pidFilePath(configPath, dir);
 
   const stop = async (): Promise<number> => {
-    const h = await running(pidFile);
+    const found = await readPidFile(pidFile);
+    // A live pid this user cannot look into (another user's process, /proc hidepid):
+    // saying "stopped" would be a guess, and signalling it is not allowed anyway.
+    if (found?.alive && !found.ours && process.getuid?.() !== 0) {
+      say(`error: cannot tell whether pid ${found.pid} is ldirector, nor signal it: run this as root`);
+      return 1;
+    }
+    const h = found?.alive && found.ours ? found : undefined;
     if (!h) return 0;
     if (!signal(h.pid, "SIGTERM")) return 0;
     // ldirectord's stop returns at once, so systemd used to kill it mid-cleanup (PR #541).
