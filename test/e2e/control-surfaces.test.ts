@@ -203,8 +203,14 @@ describe("inbound connections cannot starve the checks", () => {
       await h.until(
         "five more checks",
         async () => {
+          if (d.exitCode !== null) throw new Error(`the daemon exited: ${out}`);
           const r = await h.run(["--json", h.config, "status"]);
-          const real = JSON.parse(r.stdout || "{}").virtuals?.[0]?.reals?.[0];
+          let real: { checks: number } | undefined;
+          try {
+            real = JSON.parse(r.stdout).virtuals?.[0]?.reals?.[0];
+          } catch {
+            real = undefined;
+          }
           return real && real.checks >= 8 ? real : undefined;
         },
         60_000,
