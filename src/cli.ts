@@ -51,7 +51,7 @@ async function probe(args: Args): Promise<number> {
   const file = locateConfig(args.configFile);
   let config: Awaited<ReturnType<typeof loadConfig>>;
   try {
-    config = await loadConfig(file);
+    config = (await readConfig(file)).config;
   } catch (err) {
     return reportConfigErrors(err);
   }
