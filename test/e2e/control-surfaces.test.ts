@@ -198,7 +198,6 @@ describe("inbound connections cannot starve the checks", () => {
         s.on("error", () => {});
         sockets.push(s);
       }
-      const checksBefore = (out.match(/"msg":"real server/g) ?? []).length;
       // Several check intervals with the flood held open: checks keep passing.
       await h.until(
         "five more checks",
@@ -217,7 +216,8 @@ describe("inbound connections cannot starve the checks", () => {
       );
       expect(h.weights()[a.port]).toBe(1);
       expect(out).not.toMatch(/EMFILE/);
-      expect(out.match(/"msg":"real server/g) ?? []).toHaveLength(checksBefore);
+      // No check failed at any point: the real never went down.
+      expect(out).not.toMatch(/"to":"down"/);
     } finally {
       d.kill("SIGKILL");
     }
