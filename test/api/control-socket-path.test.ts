@@ -1,7 +1,7 @@
 // Defect 5 of issue 14: the control socket never damages what is at its path. A regular
 // file or a live socket there is refused and left as it was; a directory ldirector did
 // not create keeps its mode; a dead socket (a daemon that was killed) is replaced.
-import { execFileSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -55,12 +55,16 @@ describe("the control socket's path", () => {
     // Dead: the listener is gone but (as after kill -9) the socket file stays.
     other.unref();
     await new Promise((ok) => other.close(ok));
-    // A socket file nobody listens on, as a killed daemon leaves it.
-    execFileSync("python3", [
-      "-c",
-      "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])",
+    // A socket file nobody listens on, as a killed daemon leaves it: SIGKILL skips the unlink.
+    const dead = spawn(process.execPath, [
+      "-e",
+      "require('net').createServer().listen(process.argv[1], () => process.stdout.write('up'))",
       path,
     ]);
+    await new Promise((ok) => dead.stdout.once("data", ok));
+    const gone = new Promise((ok) => dead.once("exit", ok));
+    dead.kill("SIGKILL");
+    await gone;
     expect(statSync(path).isSocket()).toBe(true);
     const l = await startControlSocket(path, handler);
     closers.push(() => l.close());
