@@ -5,8 +5,10 @@ import { readFileSync } from "node:fs";
 import { type Args, parseArgs, UsageError, usage } from "./args.js";
 import { ConfigErrors } from "./config/errors.js";
 import { loadConfig, summarize, toPublicModel } from "./config/index.js";
+import { readConfig } from "./daemon/read-config.js";
 import { validatorFor } from "./daemon/backend-constraints.js";
 import { locateConfig } from "./daemon/config-file.js";
+import { controlSocketWarning } from "./daemon/control-socket-check.js";
 import { lifecycle } from "./daemon/lifecycle.js";
 import { formatProbeTable, probeRound } from "./health/round.js";
 
@@ -31,12 +33,14 @@ export function reportConfigErrors(err: unknown): number {
 async function check(args: Args): Promise<number> {
   const file = locateConfig(args.configFile);
   try {
-    const config = await loadConfig(file);
+    const { config } = await readConfig(file);
     // `check --backend nftables` also says what that backend would refuse.
     validatorFor(args.backend)?.(config);
     process.stdout.write(
       args.json ? `${JSON.stringify(toPublicModel(config), null, 2)}\n` : summarize(config),
     );
+    const socket = await controlSocketWarning(config);
+    if (socket) process.stderr.write(`warning: ${socket}\n`);
     return 0;
   } catch (err) {
     return reportConfigErrors(err);
@@ -47,7 +51,7 @@ async function probe(args: Args): Promise<number> {
   const file = locateConfig(args.configFile);
   let config: Awaited<ReturnType<typeof loadConfig>>;
   try {
-    config = await loadConfig(file);
+    config = (await readConfig(file)).config;
   } catch (err) {
     return reportConfigErrors(err);
   }
@@ -90,7 +94,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`ldirector: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    // One line: a stack trace helps no operator.
+    const detail = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`ldirector: ${detail.split("\n")[0]}\n`);
     process.exitCode = 1;
   },
 );

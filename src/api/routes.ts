@@ -6,6 +6,7 @@
 //   preflight, which this server never grants, so another site cannot drive the buttons.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ApiError } from "./errors.js";
+import { type HostPolicy, hostAllowed, originAllowed } from "./host-check.js";
 import type { RealAction, RealActionRequest, RealActionResult, StatusView } from "./types.js";
 
 /** What the daemon offers the API. */
@@ -25,6 +26,11 @@ export interface RouteOptions {
   requireActionHeader: boolean;
   /** /reload on this listener (the control socket only). */
   reload: boolean;
+  /**
+   * The TCP listener: which Host (and, on POST, Origin) values name it. Read at each
+   * request (a reload may change metricshost=). Absent on the control socket.
+   */
+  hosts?: () => HostPolicy;
 }
 
 const ACTIONS = new Set<RealAction>(["drain", "disable", "enable", "check"]);
@@ -46,6 +52,17 @@ type Reply = { json: unknown } | { contentType: string; text: string };
 async function route(api: ControlApi, opts: RouteOptions, req: IncomingMessage): Promise<Reply> {
   const path = (req.url ?? "/").split("?")[0]!;
   const method = req.method ?? "GET";
+  const policy = opts.hosts?.();
+  if (policy && !hostAllowed(req.headers.host, policy)) {
+    // 421 Misdirected Request: this listener is not the host asked for (DNS rebinding).
+    throw new ApiError(
+      421,
+      `this listener does not answer for host ${JSON.stringify(req.headers.host ?? "")}; add the name to metricshost=`,
+    );
+  }
+  if (policy && method !== "GET" && method !== "HEAD" && !originAllowed(req.headers.origin, policy)) {
+    throw new ApiError(403, `requests from origin ${JSON.stringify(req.headers.origin)} are refused`);
+  }
   if (method === "GET" || method === "HEAD") {
     if (path === "/status") return { json: await api.status() };
     if (path === "/metrics") return api.metrics();

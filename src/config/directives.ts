@@ -115,6 +115,7 @@ export const DIRECTIVES: readonly DirectiveSpec[] = [
   row("sorryserver", "global", "address", "tolerant", { extension: true }),
   row("sorrypage", "global", "text", "raw", { extension: true }),
   row("metricsaddress", "global", "address", "tolerant", { extension: true }),
+  row("metricshost", "global", "raw", "raw", { extension: true }),
   row("resyncinterval", "global", "count", "tolerant", { extension: true, default: "30" }),
   row("webcontrol", "global", "yesno", "exact", { extension: true, default: "no" }),
   row("controlsocket", "global", "text", "raw", { extension: true }),

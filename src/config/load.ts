@@ -189,6 +189,23 @@ function readGlobals(
         if (v !== undefined) g.metricsAddress = v;
         break;
       }
+      case "metricshost": {
+        const names = d.value
+          .toLowerCase()
+          .split(/[\s,]+/)
+          .filter(Boolean);
+        const bad = names.find((n) => !/^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.:-]*[a-z0-9])?)$/.test(n));
+        if (names.length === 0 || bad !== undefined) {
+          fail(
+            diag,
+            d.valueLocation,
+            `metricshost takes host names the status page is reached by, e.g. metricshost=lb1.example.com,lb1${bad ? ` (not a host name: ${bad})` : ""}`,
+          );
+          break;
+        }
+        g.metricsHost = names.map((n) => n.replace(/^\[|\]$/g, ""));
+        break;
+      }
       case "resyncinterval":
         g.resyncInterval = readNumber(d, diag, 0, 2147483647) ?? g.resyncInterval;
         break;

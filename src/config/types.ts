@@ -195,6 +195,8 @@ export interface GlobalSettings {
   sorryServer?: ListenAddress;
   /** Extension `metricsaddress=addr:port`: serve Prometheus metrics at http://addr:port/metrics. */
   metricsAddress?: ListenAddress;
+  /** Extension `metricshost=name[,name…]`: Host names the metricsaddress= listener also answers to (lower case). */
+  metricsHost?: string[];
   /** Extension `sorrypage=`: the HTML file the sorry server answers with. */
   sorryPage?: string;
   /** Extension `resyncinterval=`: seconds between full reads of the kernel table (0 = off). */

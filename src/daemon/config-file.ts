@@ -36,3 +36,11 @@ export function runDir(env: NodeJS.ProcessEnv = process.env): string {
 export function controlSocketPath(configPath: string, dir: string): string {
   return `${dir}/ldirector/ldirector.${instanceName(configPath)}.sock`;
 }
+
+/**
+ * Where a running daemon records its control socket's path: a reload may move the socket
+ * (controlsocket=), and the config file on disk may already name a path not yet in use.
+ */
+export function controlPointerPath(configPath: string, dir: string): string {
+  return `${dir}/ldirector.${instanceName(configPath)}.control`;
+}

@@ -16,11 +16,26 @@ export class ConnectionCache {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The counts, at most maxAgeMs old; empty when the backend cannot tell or the read fails. */
-  get(): Promise<Counts> {
+  /**
+   * The counts, at most maxAgeMs old; empty when the backend cannot tell or the read fails.
+   * With waitMs, a read that takes longer (ipvsadm hung) is not waited for: the last counts
+   * known (or none) answer now, and the read goes on for the next caller.
+   */
+  get(waitMs?: number): Promise<Counts> {
     if (!this.read) return Promise.resolve(new Map());
     if (this.last && this.now() - this.last.at < this.maxAgeMs) return Promise.resolve(this.last.counts);
-    this.pending ??= this.read()
+    const reading = this.fetch();
+    if (waitMs === undefined) return reading;
+    let timer: NodeJS.Timeout | undefined;
+    const known = new Promise<Counts>((resolve) => {
+      timer = setTimeout(() => resolve(this.last?.counts ?? new Map()), waitMs);
+    });
+    return Promise.race([reading, known]).finally(() => clearTimeout(timer));
+  }
+
+  private fetch(): Promise<Counts> {
+    const read = this.read!;
+    this.pending ??= read()
       .catch((): Counts => new Map())
       .then((counts) => {
         this.last = { at: this.now(), counts };

@@ -2,11 +2,17 @@
 // effects around them (logs, monitorfiles, alerts, fallbackcommand, sorry server,
 // autoreload, control socket). Each piece lives in its own module; this file only
 // connects them and owns their life cycle.
-import { rename } from "node:fs/promises";
+import { rename, rm } from "node:fs/promises";
 import type { Logger } from "pino";
 import { ConfigErrors } from "../config/errors.js";
-import { loadConfig } from "../config/index.js";
-import type { AlertStatus, Config, RealServer, VirtualService } from "../config/types.js";
+import type {
+  AlertStatus,
+  Config,
+  ListenAddress,
+  LogTarget,
+  RealServer,
+  VirtualService,
+} from "../config/types.js";
 import { Director } from "../director/director.js";
 import { hostPort, realId } from "../director/ids.js";
 import type { Override } from "../director/plan.js";
@@ -22,7 +28,6 @@ import { ApiError } from "../api/errors.js";
 import { Metrics } from "../api/metrics.js";
 import { statusPage } from "../api/page.js";
 import { apiHandler, type ControlApi } from "../api/routes.js";
-import { type Listener, startTcpListener } from "../api/server.js";
 import type {
   OverrideView,
   RealAction,
@@ -30,7 +35,6 @@ import type {
   RealActionResult,
   StatusView,
 } from "../api/types.js";
-import { startSorryServer } from "../sorry/server.js";
 import { Alerts } from "./alerts.js";
 import { callbackArgv } from "./callback.js";
 import { runCommand } from "./command.js";
@@ -41,10 +45,18 @@ import { Instances } from "./instances.js";
 import { MaintenanceWatch } from "./maintenance.js";
 import { ldirectordRealId, MonitorFiles } from "./monitorfile.js";
 import { defaultStateFile, OverrideStore } from "./overrides.js";
+import { directiveLine } from "./directive-location.js";
+import { type FdBudget, fdBudget } from "./fd-budget.js";
+import { errorText, type Prepared, PrepareError } from "./prepared.js";
+import { type ConfigRead, readConfig } from "./read-config.js";
+import { restartNeeded } from "./restart-needed.js";
+import { Resources } from "./resources.js";
 import { statusView } from "./status-view.js";
 import { TransitionLog } from "./transition-log.js";
-import { type SorryHandle, sameSorry } from "./sorry.js";
 import { watchConfig } from "./watch.js";
+
+/** How long `status` waits for connection counts before answering with what it knows. */
+const STATUS_WAIT_MS = 1_000;
 
 export type DaemonState = "starting" | "running" | "reloading" | "stopping" | "stopped";
 
@@ -61,6 +73,14 @@ export interface DaemonOptions {
   onTableChange?: (text: string) => void;
   /** Where overrides are kept when the config names no statefile= (default: /var/lib/ldirector/<name>.state). */
   stateFile?: string;
+  /** The control socket when the config names no controlsocket=; absent: none unless the config names one. */
+  controlSocket?: string;
+  /** Where the daemon records its control socket's current path for the CLI. */
+  controlPointer?: string;
+  /** Switches the daemon's log to a new logfile= (prepare, then commit); absent: logs do not follow logfile=. */
+  retargetLog?: (target: LogTarget) => Promise<Prepared>;
+  /** Connection caps of the listeners (default: from the open-file limit, keeping a reserve for checks). */
+  budget?: FdBudget;
 }
 
 /** What a config reload did, for logs and the control socket. */
@@ -73,9 +93,10 @@ export class Daemon implements ControlApi {
   private director!: Director;
   private monitorFiles!: MonitorFiles;
   private alerts!: Alerts;
-  private sorry: SorryHandle | undefined;
-  /** The TCP listener of metricsaddress=: status page, status JSON, metrics. */
-  private web: { key: string; listener: Listener } | undefined;
+  /** Sorry server, web listener, control socket, log destination: prepared before each switch. */
+  private readonly resources: Resources;
+  /** sha256 of the config text in effect: autoreload reloads while the file on disk differs. */
+  private appliedHash: string | undefined;
   private readonly metricsRegistry = new Metrics();
   private readonly transitions = new TransitionLog();
   /** Operators' drains and disables by realId, as saved in the state file. */
@@ -87,24 +108,50 @@ export class Daemon implements ControlApi {
   private counters = { configGeneration: 0, reloads: 0, reloadErrors: 0 };
   private watcher: { close(): Promise<void> } | undefined;
   private readonly log: Logger;
+  /** The reload running now, and the one more asked for while it runs (at most one waits). */
   private reloading: Promise<ReloadOutcome> | undefined;
+  private nextReload: Promise<ReloadOutcome> | undefined;
   /** realId → its virtual and real in the current config. */
   private reals = new Map<string, { v: VirtualService; r: RealServer }>();
   private reminderTimer: NodeJS.Timeout | undefined;
   private overload = { since: 0, count: 0 };
   private maintenance: MaintenanceWatch | undefined;
   private instances!: Instances;
+  /** What stop() is waiting for now, for a second stop signal to say. */
+  stopStep: string | undefined;
 
   constructor(private readonly opts: DaemonOptions) {
     this.log = opts.logger;
     const backend = opts.backend;
     this.connectionCounts = new ConnectionCache(backend.connections && (() => backend.connections!()));
+    this.resources = new Resources({
+      log: this.log,
+      webHandler: (at) => this.webHandler(at),
+      // The socket is root-only, so every action is allowed on it.
+      controlHandler: apiHandler(this, { actions: () => true, requireActionHeader: false, reload: true }),
+      defaultControlSocket: opts.controlSocket,
+      controlPointer: opts.controlPointer,
+      retargetLog: opts.retargetLog,
+      budget: opts.budget ?? fdBudget(),
+    });
   }
 
-  /** Loads the config (throws ConfigErrors) and brings everything up. */
+  /** Where the control socket is now (undefined: none). */
+  get controlSocket(): string | undefined {
+    return this.resources.controlSocket;
+  }
+
+  /**
+   * Loads the config (throws ConfigErrors), gets its listeners and files (throws
+   * PrepareError naming the line), and only then takes charge of the kernel table.
+   */
   async start(): Promise<void> {
-    this.setConfig(await this.load());
+    const read = await this.read();
+    this.setConfig(read.config);
     this.counters.configGeneration = 1;
+    const ready = await this.resources.prepare(read.config, read.text);
+    await ready.commit();
+    this.appliedHash = read.hash;
     await this.loadOverrides();
     for (const w of this.config.warnings) {
       this.log.warn({ at: `${w.location.file}:${w.location.line}` }, w.message);
@@ -114,7 +161,6 @@ export class Daemon implements ControlApi {
     // "Inaccessible real server" reminders (emailalertfreq); ldirectord checks after every pass.
     this.reminderTimer = setInterval(() => this.alerts.tick(Date.now(), this.alertStatus()), 5000);
     this.reminderTimer.unref();
-    await this.syncSorry();
     this.director = new Director({
       backend: this.opts.backend,
       config: this.config,
@@ -131,7 +177,6 @@ export class Daemon implements ControlApi {
     this.monitor.on("transition", (e) => this.onTransition(e.id, e.from, e.to, e.result.reason));
     this.monitor.sync(probesFor(this.config, realId));
     await this.syncMaintenance();
-    await this.syncWeb();
     if (this.config.global.autoreload) await this.watch();
     this.instances = new Instances(this.log, this.opts.instanceArgs);
     await this.instances.sync(this.config.global.execute);
@@ -143,48 +188,86 @@ export class Daemon implements ControlApi {
   }
 
   /**
-   * Re-reads the config. A bad file changes nothing (the running config, its health and
-   * the kernel table stay); a good one is applied as a diff: unchanged probes keep their
-   * state and timers, the director touches only what changed.
+   * Re-reads the config. A bad file, or one whose listeners or files cannot be had,
+   * changes nothing (the running config, its resources, its health and the kernel table
+   * stay); a good one is applied as a diff: unchanged probes keep their state and timers,
+   * the director touches only what changed.
+   *
+   * Level-triggered: a request while a reload runs schedules one more, which reads the
+   * file afresh once the running one is done; requests while that one waits join it.
    */
   reload(reason = "control socket"): Promise<ReloadOutcome> {
-    this.reloading ??= this.doReload(reason).finally(() => {
+    if (this.reloading) {
+      this.nextReload ??= this.reloading.then(() => {
+        this.nextReload = undefined;
+        return this.reload(reason);
+      });
+      return this.nextReload;
+    }
+    const running = this.doReload(reason).catch((err: unknown) => this.rejected(reason, [errorText(err)]));
+    this.reloading = running.finally(() => {
       this.reloading = undefined;
     });
     return this.reloading;
+  }
+
+  private rejected(reason: string, errors: string[]): ReloadOutcome {
+    this.counters.reloadErrors++;
+    this.log.error({ errors, reason }, "new configuration rejected; keeping the running one");
+    return { ok: false, errors };
   }
 
   private async doReload(reason: string): Promise<ReloadOutcome> {
     if (this.state !== "running") return { ok: false, errors: [`not running (${this.state})`] };
     this.state = "reloading";
     try {
-      let next: Config;
+      let read: ConfigRead;
       try {
-        next = await this.load();
+        read = await this.read();
       } catch (err) {
-        const errors = err instanceof ConfigErrors ? err.errors.map((e) => e.message) : [String(err)];
-        this.counters.reloadErrors++;
-        this.log.error({ errors, reason }, "new configuration rejected; keeping the running one");
-        return { ok: false, errors };
+        return this.rejected(
+          reason,
+          err instanceof ConfigErrors ? err.errors.map((e) => e.message) : [errorText(err)],
+        );
       }
+      const next = read.config;
+      const refused = restartNeeded(this.config, next, read.text);
+      if (refused.length) return this.rejected(reason, refused);
+      let ready: Prepared;
+      try {
+        ready = await this.resources.prepare(next, read.text);
+      } catch (err) {
+        return this.rejected(reason, [errorText(err)]);
+      }
+      let store: Prepared;
+      try {
+        store = await this.prepareStateFile(next, read.text);
+      } catch (err) {
+        await ready.abort();
+        return this.rejected(reason, [errorText(err)]);
+      }
+      // Everything the new config needs is in hand: from here on it takes effect.
+      await ready.commit();
+      await store.commit();
       const autoreloadChanged = next.global.autoreload !== this.config.global.autoreload;
       this.setConfig(next);
+      this.appliedHash = read.hash;
       this.counters.reloads++;
       this.counters.configGeneration++;
       await this.pruneOverrides();
       this.transitions.retain(new Set(this.reals.keys()));
       this.alerts.update(next);
-      await this.syncSorry();
       this.director.setConfig(next);
       this.monitor.sync(probesFor(next, realId));
       await this.syncMaintenance();
-      await this.syncWeb();
       await this.instances.sync(next.global.execute);
       if (autoreloadChanged) {
         await this.watcher?.close();
         this.watcher = undefined;
         if (next.global.autoreload) await this.watch();
       }
+      // The answer to `ldirector reload` means the table has the new config.
+      await this.director.flush();
       this.log.info({ reason, virtuals: next.virtuals.length }, "configuration reloaded");
       await this.runCallback();
       return { ok: true };
@@ -193,27 +276,70 @@ export class Daemon implements ControlApi {
     }
   }
 
+  /**
+   * statefile= moved: the overrides are written to the new file first (atomically); on
+   * commit the new file is the store and the old one goes, so a restart finds them there.
+   */
+  private async prepareStateFile(next: Config, text: string): Promise<Prepared> {
+    const path = this.stateFilePath(next);
+    if (path === this.store.path) return { commit: async () => {}, abort: async () => {} };
+    const store = new OverrideStore(path);
+    const snapshot = this.overrides;
+    try {
+      await store.save(snapshot);
+    } catch (err) {
+      throw new PrepareError(
+        `${directiveLine(text, next.file, "statefile")}: statefile=${path}: ${errorText(err)}`,
+      );
+    }
+    const old = this.store;
+    return {
+      commit: () =>
+        this.overrideChange(async () => {
+          this.store = store;
+          // An action that came in since the snapshot is saved to the new file too.
+          if (this.overrides !== snapshot) await store.save(this.overrides);
+          await rm(old.path, { force: true });
+          this.log.info({ from: old.path, to: path }, "state file moved");
+        }).catch((err: unknown) => this.log.error({ err: String(err) }, "state file move incomplete")),
+      abort: () => rm(path, { force: true }),
+    };
+  }
+
+  private stateFilePath(config: Config): string {
+    return config.global.stateFile ?? this.opts.stateFile ?? defaultStateFile(config.file);
+  }
+
   /** Stops checks, then cleans the kernel table per cleanstop, then runs fallbackcommand stop. */
   async stop(): Promise<void> {
     if (this.state === "stopping" || this.state === "stopped") return;
     this.state = "stopping";
+    // A reload waiting to run sees "stopping" and does nothing.
+    this.stopStep = "a reload in progress";
     await this.reloading;
+    await this.nextReload;
+    this.stopStep = "watchers";
     await this.watcher?.close();
     await this.maintenance?.close();
     clearInterval(this.reminderTimer);
+    this.stopStep = "execute= instances to stop";
     await this.instances?.stopAll();
+    this.stopStep = "checks in flight";
     await this.monitor?.stop();
     const active = this.director ? this.activeFallbacks() : [];
+    this.stopStep = "the kernel table cleanup (cleanstop=)";
     await this.director?.stop({ clean: true });
     // ldirectord never runs fallbackcommand on shutdown (resource-agents #750); a
     // started sorry service would be left running. Stop it for virtuals that were
     // cleaned out of the table.
+    this.stopStep = "fallbackcommand stop";
     await Promise.all(active.filter((v) => v.cleanStop).map((v) => this.runFallbackCommand(v, "stop")));
-    await this.sorry?.close();
-    await this.web?.listener.close();
+    this.stopStep = "listeners and files";
+    await this.resources.close();
     await this.monitorFiles?.close();
     await this.alerts?.close();
     this.state = "stopped";
+    this.stopStep = undefined;
     this.log.info("ldirector stopped");
   }
 
@@ -224,7 +350,10 @@ export class Daemon implements ControlApi {
 
   /** Everything an operator may want to see (`ldirector status`, the web page, metrics). */
   async status(): Promise<StatusView> {
-    const counts = await this.connectionCounts.get();
+    // The control socket is up before the director has read the table: say so at once.
+    if (!this.director || !this.monitor) throw new ApiError(503, `ldirector is ${this.state}`);
+    // Connection counts are extra: a hung ipvsadm must not hold `status` up.
+    const counts = await this.connectionCounts.get(STATUS_WAIT_MS);
     const connections: Record<string, ConnCounts> = {};
     for (const [id, { v, r }] of this.reals) {
       const c = counts.get(connectionKey(v, r));
@@ -302,9 +431,7 @@ export class Daemon implements ControlApi {
 
   /** Reads the state file once, at start; a state file that cannot be read is logged and ignored. */
   private async loadOverrides(): Promise<void> {
-    this.store = new OverrideStore(
-      this.config.global.stateFile ?? this.opts.stateFile ?? defaultStateFile(this.config.file),
-    );
+    this.store = new OverrideStore(this.stateFilePath(this.config));
     try {
       this.overrides = await this.store.load();
     } catch (err) {
@@ -347,10 +474,11 @@ export class Daemon implements ControlApi {
     this.overrides = next;
   }
 
-  private async load(): Promise<Config> {
-    const config = await loadConfig(this.opts.configPath);
-    this.opts.validate?.(config);
-    return config;
+  /** Reads (bounded: a FIFO or a hung mount is refused) and validates; throws ConfigErrors. */
+  private async read(): Promise<ConfigRead> {
+    const read = await readConfig(this.opts.configPath);
+    this.opts.validate?.(read.config);
+    return read;
   }
 
   private alertStatus(): AlertStatus {
@@ -459,24 +587,17 @@ export class Daemon implements ControlApi {
 
   /**
    * metricsaddress=: the status page at /, status JSON at /status, Prometheus metrics at
-   * /metrics; runtime actions only with webcontrol=yes (read per request, so a reload
-   * that turns it off takes effect at once). Follows reloads.
+   * /metrics; runtime actions only with webcontrol=yes, and only for requests whose Host
+   * names this listener or a metricshost= name (both read per request: reloads change them).
    */
-  private async syncWeb(): Promise<void> {
-    const want = this.config.global.metricsAddress;
-    const key = want ? hostPort(want.address, want.port) : "";
-    if ((this.web?.key ?? "") === key) return;
-    await this.web?.listener.close();
-    this.web = undefined;
-    if (!want) return;
-    const handler = apiHandler(this, {
+  private webHandler(at: ListenAddress) {
+    return apiHandler(this, {
       page: statusPage,
       actions: () => this.config.global.webControl,
       requireActionHeader: true,
       reload: false,
+      hosts: () => ({ address: at.address, port: at.port, names: this.config.global.metricsHost ?? [] }),
     });
-    this.web = { key, listener: await startTcpListener(want.address, want.port, handler) };
-    this.log.info({ address: key }, `status page at http://${key}/, metrics at /metrics`);
   }
 
   /** maintenancedir=: files there force reals down; watched, so changes apply at once. */
@@ -499,23 +620,20 @@ export class Daemon implements ControlApi {
     await this.maintenance.setConfig(this.config);
   }
 
-  private async syncSorry(): Promise<void> {
-    const want = this.config.global.sorryServer;
-    const page = this.config.global.sorryPage;
-    if (sameSorry(this.sorry, want, page)) return;
-    await this.sorry?.close();
-    this.sorry = undefined;
-    if (!want) return;
-    const server = await startSorryServer({ host: want.address, port: want.port, pagePath: page });
-    this.sorry = { want, page, close: () => server.close() };
-    this.log.info({ address: `${want.address}:${want.port}` }, "sorry server listening");
-  }
-
   private async watch(): Promise<void> {
-    this.watcher = await watchConfig(this.opts.configPath, () => {
-      this.log.info({ file: this.opts.configPath }, "configuration file changed on disk");
-      void this.reload("autoreload");
-    });
+    this.watcher = await watchConfig(
+      this.opts.configPath,
+      () => {
+        this.log.info({ file: this.opts.configPath }, "configuration file changed on disk");
+        void this.reload("autoreload");
+      },
+      {
+        // Compared with the file last applied, not the last seen: a save that could not be
+        // applied is tried again when saved again.
+        applied: () => this.appliedHash,
+        onError: (err) => this.log.warn({ err: err.message }, "autoreload watch error"),
+      },
+    );
   }
 
   /** A short table of what the kernel holds now, for the demo and `status`. */

@@ -1,23 +1,23 @@
 // The daemon process itself: pid file, control socket, signals, and the Daemon.
+import { unlinkSync } from "node:fs";
 import type { Logger } from "pino";
-import { apiHandler } from "../api/routes.js";
-import { startControlSocket } from "../api/server.js";
 import type { Args } from "../args.js";
 import { ConfigErrors } from "../config/errors.js";
-import { loadConfig } from "../config/index.js";
-import { BackendError } from "../ipvs/backend.js";
+import type { Config } from "../config/types.js";
 import { validatorFor } from "./backend-constraints.js";
 import { createBackend } from "./backend-factory.js";
-import { controlSocketPath, runDir } from "./config-file.js";
+import { controlPointerPath, controlSocketPath, runDir } from "./config-file.js";
 import { Daemon } from "./daemon.js";
 import { createLogger } from "./logger.js";
 import { PidFileHeldError, pidFilePath, removePidFile, writePidFile } from "./pidfile.js";
+import { errorText } from "./prepared.js";
+import { readConfig } from "./read-config.js";
 
 /** Runs until SIGTERM/SIGINT; returns the exit status. */
 export async function runForeground(args: Args, configPath: string): Promise<number> {
-  let config: Awaited<ReturnType<typeof loadConfig>>;
+  let config: Config;
   try {
-    config = await loadConfig(configPath);
+    config = (await readConfig(configPath)).config;
     validatorFor(args.backend)?.(config);
   } catch (err) {
     if (err instanceof ConfigErrors)
@@ -49,13 +49,11 @@ export async function runForeground(args: Args, configPath: string): Promise<num
     process.stderr.write(`error: ${msg}\n`);
     return 1;
   }
-  let control: { close(): Promise<void> } | undefined;
   let cleaned: Promise<void> | undefined;
   // Once only: a failed start and a stop signal during it may both get here.
   const cleanup = () =>
     (cleaned ??= (async () => {
       process.off("SIGUSR1", reopen);
-      await control?.close();
       await removePidFile(pidFile);
       await logging.close();
     })());
@@ -71,9 +69,18 @@ export async function runForeground(args: Args, configPath: string): Promise<num
   });
   const stop = (signal: string) => {
     if (stopping) {
-      log.warn({ signal }, "second stop signal while cleaning up; exiting now");
-      exited(1);
-      return;
+      // Said only because it is done right here: the cleanup is abandoned, the table is
+      // left as it is, and the pid file goes so `status` does not report a dead daemon.
+      log.warn(
+        { signal, waitingFor: daemon?.stopStep ?? "start-up" },
+        "second stop signal while cleaning up; exiting now without finishing the cleanup",
+      );
+      try {
+        unlinkSync(pidFile);
+      } catch {
+        // Already gone.
+      }
+      process.exit(1);
     }
     log.info({ signal }, "stopping");
     stopping = started
@@ -107,25 +114,21 @@ export async function runForeground(args: Args, configPath: string): Promise<num
       logger: log,
       validate: validatorFor(args.backend),
       instanceArgs,
+      controlSocket: controlSocketPath(configPath, dir),
+      controlPointer: controlPointerPath(configPath, dir),
+      // Only a detached daemon logs to logfile=; -d and --foreground log to the console.
+      ...(args.daemonized ? { retargetLog: logging.retarget } : {}),
     });
     await daemon.start();
-    const d = daemon;
-    // The socket is root-only (0700 directory), so every action is allowed on it.
-    control = await startControlSocket(
-      config.global.controlSocket ?? controlSocketPath(configPath, dir),
-      apiHandler(d, { actions: () => true, requireActionHeader: false, reload: true }),
-    );
     return true;
   })();
   try {
     await started;
   } catch (err) {
-    const msg =
-      err instanceof BackendError || err instanceof ConfigErrors
-        ? err.message
-        : String((err as Error)?.stack ?? err);
-    log.fatal({ err }, "start failed");
-    process.stderr.write(`error: ${msg}\n`);
+    // One line per problem, no stack: the message names the line or the resource at fault.
+    const msg = errorText(err);
+    log.fatal({ err: msg }, "start failed");
+    for (const line of msg.split("\n")) process.stderr.write(`error: ${line}\n`);
     process.off("SIGTERM", onTerm);
     process.off("SIGINT", onInt);
     process.off("SIGHUP", hup);

@@ -2,16 +2,19 @@
 // does them, minus its management bugs: a broken config never touches the running
 // daemon or its pid file, every mode writes a pid file, and stop waits for cleanup.
 import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { ControlError, controlRequest } from "../api/client.js";
 import type { RealActionResult, StatusView } from "../api/types.js";
 import type { Args } from "../args.js";
 import { ConfigErrors } from "../config/errors.js";
-import { loadConfig } from "../config/index.js";
-import { controlSocketPath, locateConfig, runDir } from "./config-file.js";
+import { controlPointerPath, controlSocketPath, locateConfig, runDir } from "./config-file.js";
+import type { ReloadOutcome } from "./daemon.js";
 import { runForeground } from "./foreground.js";
 import { ago, formatStatus } from "./format-status.js";
 import { type PidFileHolder, pidFilePath, readPidFile } from "./pidfile.js";
+import { errorText } from "./prepared.js";
+import { readConfig } from "./read-config.js";
 
 const stopWaitMs = 30_000;
 const startWaitMs = 60_000;
@@ -48,15 +51,51 @@ async function waitGone(pid: number, ms: number): Promise<boolean> {
   return false;
 }
 
+/** Every failure is one line on stderr, never a stack trace. */
 export async function lifecycle(args: Args): Promise<number> {
+  try {
+    return await command(args);
+  } catch (err) {
+    say(`error: ${oneLine(err)}`);
+    return 1;
+  }
+}
+
+function oneLine(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === "EPERM" && e.syscall === "kill")
+    return "not allowed to signal the daemon (run this as root)";
+  if (e?.code === "EACCES") return `permission denied: ${e.path ?? errorText(err)} (run this as root)`;
+  return errorText(err).split("\n")[0]!;
+}
+
+/** Sends a signal; EPERM is a clear error (a non-root `stop`), a vanished process is no error. */
+function signal(pid: number, sig: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ESRCH") return false;
+    throw err;
+  }
+}
+
+async function command(args: Args): Promise<number> {
   const configPath = locateConfig(args.configFile);
   const dir = runDir();
   const pidFile = pidFilePath(configPath, dir);
 
   const stop = async (): Promise<number> => {
-    const h = await running(pidFile);
+    const found = await readPidFile(pidFile);
+    // A live pid this user cannot look into (another user's process, /proc hidepid):
+    // saying "stopped" would be a guess, and signalling it is not allowed anyway.
+    if (found?.alive && !found.ours && process.getuid?.() !== 0) {
+      say(`error: cannot tell whether pid ${found.pid} is ldirector, nor signal it: run this as root`);
+      return 1;
+    }
+    const h = found?.alive && found.ours ? found : undefined;
     if (!h) return 0;
-    process.kill(h.pid, "SIGTERM");
+    if (!signal(h.pid, "SIGTERM")) return 0;
     // ldirectord's stop returns at once, so systemd used to kill it mid-cleanup (PR #541).
     if (await waitGone(h.pid, stopWaitMs)) return 0;
     say(`ldirector (pid ${h.pid}) did not stop within ${stopWaitMs / 1000} s`);
@@ -71,7 +110,7 @@ export async function lifecycle(args: Args): Promise<number> {
     }
     let supervised = false;
     try {
-      supervised = (await loadConfig(configPath)).global.supervised;
+      supervised = (await readConfig(configPath)).config.global.supervised;
     } catch (err) {
       return printConfigErrors(err);
     }
@@ -87,7 +126,7 @@ export async function lifecycle(args: Args): Promise<number> {
     case "restart": {
       // Validate first: restarting into a broken config would leave nothing running.
       try {
-        await loadConfig(configPath);
+        await readConfig(configPath);
       } catch (err) {
         return printConfigErrors(err);
       }
@@ -105,13 +144,12 @@ export async function lifecycle(args: Args): Promise<number> {
         return 1;
       }
       try {
-        await loadConfig(configPath);
+        await readConfig(configPath);
       } catch (err) {
         say("the running ldirector keeps its current configuration");
         return printConfigErrors(err);
       }
-      process.kill(h.pid, "SIGHUP");
-      return 0;
+      return reload(h, configPath, dir);
     }
     case "status":
       return status(args, configPath, pidFile, dir);
@@ -153,13 +191,47 @@ async function status(args: Args, configPath: string, pidFile: string, dir: stri
   return 0;
 }
 
-/** The config's controlsocket=, else the default; a config that does not load gives the default. */
+/**
+ * Where the running daemon's control socket is: as it recorded it (a reload may have
+ * moved it), else the config's controlsocket=, else the default.
+ */
 async function socketFor(configPath: string, dir: string): Promise<string> {
+  const recorded = await readFile(controlPointerPath(configPath, dir), "utf8").catch(() => "");
+  if (recorded.trim()) return recorded.trim();
   try {
-    return (await loadConfig(configPath)).global.controlSocket ?? controlSocketPath(configPath, dir);
+    return (await readConfig(configPath)).config.global.controlSocket ?? controlSocketPath(configPath, dir);
   } catch {
     return controlSocketPath(configPath, dir);
   }
+}
+
+/**
+ * Asks the daemon to reload over its control socket and reports what it did: a file it
+ * refused (a port in use, a missing page, a directive that needs a restart) is an error
+ * here too, not a 0 with the error in the log.
+ */
+async function reload(h: PidFileHolder, configPath: string, dir: string): Promise<number> {
+  let outcome: ReloadOutcome;
+  try {
+    // A reload runs callback= and the execute= instances: give it time.
+    outcome = (await controlRequest(
+      await socketFor(configPath, dir),
+      "POST",
+      "/reload",
+      undefined,
+      180_000,
+    )) as ReloadOutcome;
+  } catch (err) {
+    if (!signal(h.pid, "SIGHUP")) return 1;
+    say(
+      `the control socket did not answer (${errorText(err)}); sent SIGHUP instead: the log says whether the reload worked`,
+    );
+    return 1;
+  }
+  if (outcome.ok) return 0;
+  for (const e of outcome.errors) say(`error: ${e}`);
+  say("the running ldirector keeps its current configuration");
+  return 1;
 }
 
 /** drain | disable | enable | recheck VIRTUAL REAL, through the running daemon's control socket. */

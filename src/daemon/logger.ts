@@ -15,10 +15,12 @@
 // stdout as JSON with a warning: losing the logs is worse than logging to the journal.
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
 import pino, { type DestinationStream, type Logger } from "pino";
 import pretty from "pino-pretty";
 import type { LogTarget } from "../config/types.js";
+import { type Prepared, unchanged } from "./prepared.js";
 
 export interface LoggerOptions {
   target: LogTarget | "stdout";
@@ -40,6 +42,19 @@ export interface DaemonLogger {
   /** Reopen a log file (after logrotate renamed it). No-op for other targets. */
   reopen(): void;
   /** Flush and release the destination (ends the syslog child). */
+  close(): Promise<void>;
+  /**
+   * A reload changed logfile=: open the new destination now (throws when it cannot be
+   * opened); commit switches every later line to it and closes the old one. Console
+   * logging (-d, --foreground) does not follow logfile= and is left as it is.
+   */
+  retarget(target: LogTarget): Promise<Prepared>;
+}
+
+/** Where lines go: a log file or the syslog child. */
+interface Sink {
+  stream: DestinationStream;
+  reopen(): void;
   close(): Promise<void>;
 }
 
@@ -104,16 +119,75 @@ export function createLogger(options: LoggerOptions): DaemonLogger {
       sync: true,
       colorize: process.stderr.isTTY === true,
     });
-    return { logger: pino(base, stream), reopen: () => {}, close: async () => {} };
+    return {
+      logger: pino(base, stream),
+      reopen: () => {},
+      close: async () => {},
+      retarget: async () => unchanged,
+    };
   }
 
   const target = options.target;
   if (target === "stdout") return stdoutLogger(base, options.consoleFd);
 
+  // One logger for the daemon's life; a reload that moves logfile= switches what it writes to.
+  let sink: Sink;
+  let current: LogTarget = target;
+  const logger = pino(base, { write: (line: string) => sink.stream.write(line) });
+  const fallbackNote = (why: string) =>
+    logger.warn({ reason: why }, "syslog unavailable; logging to stdout instead");
+  const opened = openSink(target, options, fallbackNote);
+  sink = opened ?? consoleSink(options.consoleFd);
+  if (!opened && target.kind === "syslog") {
+    const socket = options.syslogSocket ?? "/dev/log";
+    logger.warn(
+      { facility: target.facility, socket },
+      SYSLOG_FACILITIES[target.facility.toLowerCase()] === undefined
+        ? "unknown syslog facility; logging to stdout instead"
+        : "no syslog socket; logging to stdout instead",
+    );
+  }
+  return {
+    logger,
+    reopen: () => sink.reopen(),
+    close: () => sink.close(),
+    retarget: async (next) => {
+      if (sameTarget(current, next)) return unchanged;
+      const opened = openSink(next, options, fallbackNote);
+      if (!opened)
+        throw new Error(`syslog facility ${next.kind === "syslog" ? next.facility : ""} is not usable here`);
+      return {
+        commit: async () => {
+          const old = sink;
+          sink = opened;
+          current = next;
+          await old.close();
+        },
+        abort: () => opened.close(),
+      };
+    },
+  };
+}
+
+function sameTarget(a: LogTarget, b: LogTarget): boolean {
+  return a.kind === "file"
+    ? b.kind === "file" && a.path === b.path
+    : b.kind === "syslog" && a.facility === b.facility;
+}
+
+/** Opens a file or syslog sink; throws when a file cannot be opened; undefined when syslog is not usable. */
+function openSink(
+  target: LogTarget,
+  options: LoggerOptions,
+  onFallback: (why: string) => void,
+): Sink | undefined {
   if (target.kind === "file") {
+    // Opened here first so that a path that cannot be written is an error now, not later.
+    mkdirSync(dirname(target.path), { recursive: true });
+    closeSync(openSync(target.path, "a", 0o640));
     const dest = pino.destination({ dest: target.path, append: true, mkdir: true, sync: true });
     return {
-      logger: pino(base, dest),
+      stream: dest,
       reopen: () => dest.reopen(),
       close: async () => {
         dest.flushSync();
@@ -121,19 +195,9 @@ export function createLogger(options: LoggerOptions): DaemonLogger {
       },
     };
   }
-
   const socket = options.syslogSocket ?? "/dev/log";
   const facility = SYSLOG_FACILITIES[target.facility.toLowerCase()];
-  if (facility === undefined || !existsSync(socket)) {
-    const handle = stdoutLogger(base, options.consoleFd);
-    handle.logger.warn(
-      { facility: target.facility, socket },
-      facility === undefined
-        ? "unknown syslog facility; logging to stdout instead"
-        : "no syslog socket; logging to stdout instead",
-    );
-    return handle;
-  }
+  if (facility === undefined || !existsSync(socket)) return undefined;
   const stream = new SyslogStream(
     target.facility.toLowerCase(),
     facility,
@@ -141,15 +205,23 @@ export function createLogger(options: LoggerOptions): DaemonLogger {
     options.loggerBinary ?? "logger",
     options.consoleFd ?? 1,
   );
-  const logger = pino(base, stream);
-  stream.onFallback = (why) =>
-    logger.warn({ socket, reason: why }, "syslog unavailable; logging to stdout instead");
-  return { logger, reopen: () => {}, close: () => stream.close() };
+  stream.onFallback = onFallback;
+  return { stream, reopen: () => {}, close: () => stream.close() };
+}
+
+function consoleSink(fd = 1): Sink {
+  const dest = pino.destination({ dest: fd, sync: true });
+  return { stream: dest, reopen: () => {}, close: async () => dest.flushSync() };
 }
 
 function stdoutLogger(base: pino.LoggerOptions, fd = 1): DaemonLogger {
   const dest = pino.destination({ dest: fd, sync: true });
-  return { logger: pino(base, dest), reopen: () => {}, close: async () => dest.flushSync() };
+  return {
+    logger: pino(base, dest),
+    reopen: () => {},
+    close: async () => dest.flushSync(),
+    retarget: async () => unchanged,
+  };
 }
 
 /**

@@ -7,15 +7,20 @@
 // call, and a save that leaves the content as it was (touch, :w without edits) is
 // dropped by comparing sha256 hashes, as ldirectord compares MD5s.
 
-import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import { watch } from "chokidar";
+import { hashText, readConfigText } from "./read-config.js";
 
 export interface WatchOptions {
   debounceMs?: number;
   /** Called when the watcher or onChange fails; the watch goes on. */
   onError?: (err: Error) => void;
+  /**
+   * The hash (hashText) of the content last applied. When given, a change is reported
+   * whenever the file differs from it, not from the last content seen: a save that could
+   * not be applied is reported again when saved again.
+   */
+  applied?: () => string | undefined;
 }
 
 export interface ConfigWatch {
@@ -46,7 +51,8 @@ export async function watchConfig(
   const check = async () => {
     const hash = await hashFile(file);
     // Gone (deleted, or mid-rename): wait for the file to come back.
-    if (closed || hash === undefined || hash === lastHash) return;
+    if (closed || hash === undefined) return;
+    if (options.applied ? hash === options.applied() : hash === lastHash) return;
     lastHash = hash;
     try {
       onChange();
@@ -81,11 +87,10 @@ export async function watchConfig(
   };
 }
 
+/** Bounded like every config read: a FIFO in place of the file is "gone", not a hang. */
 async function hashFile(path: string): Promise<string | undefined> {
   try {
-    return createHash("sha256")
-      .update(await readFile(path))
-      .digest("hex");
+    return hashText(await readConfigText(path));
   } catch {
     return undefined;
   }

@@ -14,24 +14,41 @@ export const DEFAULT_SORRY_PAGE = fileURLToPath(new URL("../../etc/sorry.html", 
 /** The page is a few kilobytes at most; nobody has a reason to send us more than this. */
 const MAX_BODY_BYTES = 8 * 1024;
 
+/**
+ * Connections held at once. Beyond it a new connection is closed at once: the sorry
+ * server shares the daemon's file descriptors with the checks, and an idle flood must not
+ * leave the checks without sockets (see daemon/fd-budget.ts for how the cap is chosen).
+ */
+export const DEFAULT_MAX_CONNECTIONS = 256;
+/** A connection that says nothing for this long is closed. */
+export const IDLE_TIMEOUT_MS = 10_000;
+
 export interface SorryServerOptions {
   host: string;
   port: number;
   pagePath?: string;
   retryAfterSeconds?: number;
   logger?: Logger;
+  /** Connections held at once (default DEFAULT_MAX_CONNECTIONS). */
+  maxConnections?: number;
 }
 
 export interface SorryServer {
   address: { host: string; port: number };
+  /** Serve another page from now on (a reload changed sorrypage=); read it first with readSorryPage. */
+  setPage(page: Buffer): void;
   close(): Promise<void>;
+}
+
+/** The page, read once: it must still be served when the disk it lives on is the problem. */
+export function readSorryPage(pagePath: string | undefined): Promise<Buffer> {
+  return readFile(pagePath ?? DEFAULT_SORRY_PAGE);
 }
 
 export async function startSorryServer(options: SorryServerOptions): Promise<SorryServer> {
   const pagePath = options.pagePath ?? DEFAULT_SORRY_PAGE;
   const retryAfter = String(options.retryAfterSeconds ?? 30);
-  // Read once: the page must still be served when the disk it lives on is the problem.
-  const page = await readFile(pagePath);
+  let page = await readSorryPage(pagePath);
   const logger = options.logger;
 
   const server = createServer(
@@ -41,10 +58,15 @@ export async function startSorryServer(options: SorryServerOptions): Promise<Sor
       requestTimeout: 10_000,
       keepAliveTimeout: 0,
       maxHeaderSize: 8 * 1024,
+      // How often the two timeouts above are enforced (Node's default is 30 s).
+      connectionsCheckingInterval: 1_000,
     },
     (req: IncomingMessage, res: ServerResponse) => answer(req, res, page, retryAfter),
   );
   server.keepAliveTimeout = 0;
+  server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  // A connection that never sends a byte is not a request yet: close it when idle.
+  server.setTimeout(IDLE_TIMEOUT_MS, (socket) => socket.destroy());
   server.on("clientError", (err, socket) => {
     logger?.debug({ err: err.message }, "sorry server: bad request");
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
@@ -64,6 +86,9 @@ export async function startSorryServer(options: SorryServerOptions): Promise<Sor
 
   return {
     address: { host: bound.address, port: bound.port },
+    setPage: (next) => {
+      page = next;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

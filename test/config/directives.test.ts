@@ -248,6 +248,15 @@ const accepted: Record<string, Accept[]> = {
       { address: "127.0.0.1", family: "inet", port: 9494 },
     ],
   ],
+  metricshost: [
+    [[], [], (c) => c.global.metricsHost, undefined],
+    [
+      ["metricshost=LB1.example.com, lb1 [::1]"],
+      [],
+      (c) => [c.global.metricsHost, c.extensions.map((e) => e.name)],
+      [["lb1.example.com", "lb1", "::1"], ["metricshost"]],
+    ],
+  ],
   webcontrol: [
     [[], [], (c) => c.global.webControl, false],
     [
@@ -378,6 +387,7 @@ const rejected: Record<string, Reject[]> = {
     [["metricsaddress=99999"], [], /"99999" is not an address/],
     [["metricsaddress=127.0.0.1:0"], [], /port must be between 1 and 65535/],
   ],
+  metricshost: [[["metricshost=http://lb1/"], [], /metricshost takes host names/]],
   tlsverify: [[["tlsverify=on"], [], /yes or no/]],
   resyncinterval: [[["resyncinterval=-1"], [], /whole number/]],
   webcontrol: [[["webcontrol=on"], [], /yes or no/]],
@@ -423,6 +433,7 @@ describe("the directive table", () => {
       "sorryserver",
       "sorrypage",
       "metricsaddress",
+      "metricshost",
       "resyncinterval",
       "webcontrol",
       "controlsocket",
