@@ -6,7 +6,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { sortTable, parseSave } from "../../src/ipvs/table.js";
 import type { Table } from "../../src/ipvs/model.js";
@@ -71,11 +71,14 @@ type Expected = number | ((dests: Table["services"][number]["dests"]) => boolean
 
 /** Runs both directors on `cf`; each table is taken once it is as `dests` expects. */
 async function runBoth(cf: string, dests: Expected): Promise<{ reference: Table; ours: Table }> {
-  const tables: Table[] = [];
-  for (const which of ["ldirectord", "ldirector"] as const) {
+  // Both run at once, each in its own folder with its own stand-in table. The file name is
+  // unique because ldirectord keeps its pid file at /var/run/ldirectord.NAME.pid, shared by
+  // every ldirectord on the machine (other test files run theirs at the same time).
+  const run = async (which: "ldirectord" | "ldirector"): Promise<Table> => {
     const dir = mkdtempSync(join(tmpdir(), `parity-${which}-`));
     dirs.push(dir);
-    writeFileSync(join(dir, "ldirectord.cf"), cf);
+    const file = join(dir, `${basename(dir)}.cf`);
+    writeFileSync(file, cf);
     symlinkSync(standIn, join(dir, "ipvsadm"));
     const env = {
       ...process.env,
@@ -85,14 +88,18 @@ async function runBoth(cf: string, dests: Expected): Promise<{ reference: Table;
     };
     const argv =
       which === "ldirectord"
-        ? [ldirectord, "-d", join(dir, "ldirectord.cf"), "start"]
-        : [process.execPath, cli, "--foreground", "--ipvsadm", standIn, join(dir, "ldirectord.cf"), "start"];
+        ? [ldirectord, "-d", file, "start"]
+        : [process.execPath, cli, "--foreground", "--ipvsadm", standIn, file, "start"];
     const child = spawn(argv[0]!, argv.slice(1), { cwd: dir, env, stdio: "ignore" });
     running.add(child);
-    tables.push(await settled(dir, dests));
-    child.kill("SIGKILL"); // no cleanstop: the table as it ran is what is compared
-  }
-  return { reference: tables[0]!, ours: tables[1]! };
+    try {
+      return await settled(dir, dests);
+    } finally {
+      child.kill("SIGKILL"); // no cleanstop: the table as it ran is what is compared
+    }
+  };
+  const [reference, ours] = await Promise.all([run("ldirectord"), run("ldirector")]);
+  return { reference, ours };
 }
 
 const globals = ["checkinterval=1", "checktimeout=1", 'logfile="local0"', "cleanstop=no"];
