@@ -39,21 +39,28 @@ async function silentServer(): Promise<{ port: number; open: () => number; close
   return { port, open: () => sockets.size, closed };
 }
 
-/** A real TCP checker that connects, waits for a reply that never comes, and closes on abort. */
-const waitForBanner: Checker = (target, _spec, signal) =>
-  new Promise<CheckResult>((resolve) => {
-    const started = performance.now();
-    const socket = net.connect({ host: target.address, port: target.port });
-    socket.on("data", () => {
-      socket.destroy();
-      resolve({ ok: true, reason: "banner", latencyMs: performance.now() - started });
+/**
+ * A real TCP checker that connects, waits for a reply, and closes on abort. `onConnect`
+ * runs once the socket is connected (a test stalls the process there).
+ */
+const bannerChecker =
+  (onConnect: () => void = () => {}): Checker =>
+  (target, _spec, signal) =>
+    new Promise<CheckResult>((resolve) => {
+      const started = performance.now();
+      const socket = net.connect({ host: target.address, port: target.port });
+      socket.on("data", () => {
+        socket.destroy();
+        resolve({ ok: true, reason: "banner", latencyMs: performance.now() - started });
+      });
+      socket.on("error", (e) => resolve({ ok: false, reason: e.message, latencyMs: 0 }));
+      signal.addEventListener("abort", () => {
+        socket.destroy();
+        resolve({ ok: false, reason: "checker saw abort", latencyMs: 0 });
+      });
+      socket.once("connect", onConnect);
     });
-    socket.on("error", (e) => resolve({ ok: false, reason: e.message, latencyMs: 0 }));
-    signal.addEventListener("abort", () => {
-      socket.destroy();
-      resolve({ ok: false, reason: "checker saw abort", latencyMs: 0 });
-    });
-  });
+const waitForBanner = bannerChecker();
 
 describe("runCheck deadlines", () => {
   it("a checker stuck on a real silent server is stopped at the deadline, its socket closed", async () => {
@@ -280,27 +287,14 @@ describe("runCheck under overload", () => {
     });
     const [line] = (await once(real.stdout!, "data")) as [Buffer];
     const port = Number(line.toString().trim());
-    const stalling: Checker = (target, _spec, signal) =>
-      new Promise<CheckResult>((resolve) => {
-        const started = performance.now();
-        const socket = net.connect(target.port, target.address);
-        socket.on("data", () => {
-          socket.destroy();
-          resolve({ ok: true, reason: "banner", latencyMs: performance.now() - started });
-        });
-        socket.on("error", (e) => resolve({ ok: false, reason: e.message, latencyMs: 0 }));
-        signal.addEventListener("abort", () => {
-          socket.destroy();
-          resolve({ ok: false, reason: "checker saw abort", latencyMs: 0 });
-        });
-        // Stall this process from the connect until the real has written its banner and
-        // the 200-ms deadline is well past.
-        socket.once("connect", () => {
-          while (performance.now() < started + 600 || !existsSync(sent)) {
-            // busy: no timer, socket or abort event can run
-          }
-        });
-      });
+    // Stall this process from the connect until the real has written its banner and the
+    // 200-ms deadline is well past.
+    const started = performance.now();
+    const stalling = bannerChecker(() => {
+      while (performance.now() < started + 600 || !existsSync(sent)) {
+        // busy: no timer, socket or abort event can run
+      }
+    });
     const result = await runCheck(makeTarget({ port }), makeSpec({ negotiateTimeoutMs: 200 }), {
       kind: "negotiate",
       registry: fixedRegistry({ negotiate: { http: stalling } }),

@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { Table } from "../../src/ipvs/model.js";
 import { parseSave } from "../../src/ipvs/table.js";
+import { until } from "../daemon/support.js";
 
 export const root = resolve(import.meta.dirname, "../..");
 export const cli = join(root, "dist/cli.js");
@@ -182,18 +183,12 @@ export class Harness {
     return this.logLines().filter((l) => /^(R )?-[AEDaedC] /.test(l));
   }
 
-  async until<T>(
+  until<T>(
     what: string,
     probe: () => T | undefined | false | Promise<T | undefined | false>,
     timeoutMs = 15_000,
   ): Promise<T> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await probe();
-      if (v) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    return until(what, probe, timeoutMs);
   }
 
   async cleanup(): Promise<void> {
