@@ -161,11 +161,7 @@ export class Daemon implements ControlApi {
     // "Inaccessible real server" reminders (emailalertfreq); ldirectord checks after every pass.
     this.reminderTimer = setInterval(() => this.alerts.tick(Date.now(), this.alertStatus()), 5000);
     this.reminderTimer.unref();
-    this.director = new Director({
-      backend: this.opts.backend,
-      config: this.config,
-      resyncMs: this.config.global.resyncInterval * 1000,
-    });
+    this.director = new Director({ backend: this.opts.backend, config: this.config });
     this.director.on("applied", (e) => this.onApplied(e));
     this.director.on("fallback", (e) => this.onFallback(e.virtualId, e.active));
     this.director.on("error", (err) => this.log.error({ err }, "kernel table update failed; will retry"));

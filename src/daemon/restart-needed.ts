@@ -1,6 +1,5 @@
 // Global directives a running daemon cannot take up on reload: they shape what was built
-// at start (the backend's binary, the director's resync timer, whether the process
-// stays attached). A reload that changes one is refused, saying so, rather than
+// at start (the backend's binary, whether the process stays attached). A reload that changes one is refused, saying so, rather than
 // applying the rest and silently keeping the old value.
 import type { Config, GlobalSettings } from "../config/types.js";
 import { directiveLine } from "./directive-location.js";
@@ -8,7 +7,6 @@ import { directiveLine } from "./directive-location.js";
 const AT_START_ONLY: readonly { name: string; value: (g: GlobalSettings) => string }[] = [
   { name: "supervised", value: (g) => (g.supervised ? "yes" : "no") },
   { name: "ipvsadm", value: (g) => g.ipvsadm ?? "(default)" },
-  { name: "resyncinterval", value: (g) => String(g.resyncInterval) },
 ];
 
 /** The directive names a reload cannot apply (every other global takes effect on reload). */

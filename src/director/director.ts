@@ -23,7 +23,10 @@ export interface DirectorOptions {
   now?: () => number;
   /** How long a wake-up waits for more changes before a pass. Default 5 ms. */
   debounceMs?: number;
-  /** Period of full re-reads of the kernel table. Default config.global.resyncInterval s; 0 = off. */
+  /**
+   * Period of full re-reads of the kernel table; 0 = off. Absent: the config's
+   * resyncinterval, followed across reloads.
+   */
   resyncMs?: number;
   /** First retry delay after a failed batch; doubles up to retryMaxMs. Defaults 1 s and 30 s. */
   retryMinMs?: number;
@@ -97,7 +100,8 @@ export class Director extends EventEmitter<DirectorEvents> {
   private config: Config;
   private readonly now: () => number;
   private readonly debounceMs: number;
-  private readonly resyncMs: number;
+  /** A period fixed by the caller (tests); undefined: the config's resyncinterval. */
+  private readonly fixedResyncMs: number | undefined;
   private readonly retryMinMs: number;
   private readonly retryMaxMs: number;
   private readonly setTimer: (fn: () => void, ms: number) => TimerHandle;
@@ -141,7 +145,7 @@ export class Director extends EventEmitter<DirectorEvents> {
     this.config = opts.config;
     this.now = opts.now ?? Date.now;
     this.debounceMs = opts.debounceMs ?? 5;
-    this.resyncMs = opts.resyncMs ?? opts.config.global.resyncInterval * 1000;
+    this.fixedResyncMs = opts.resyncMs;
     this.retryMinMs = opts.retryMinMs ?? 1000;
     this.retryMaxMs = opts.retryMaxMs ?? 30_000;
     this.retryDelay = this.retryMinMs;
@@ -173,9 +177,19 @@ export class Director extends EventEmitter<DirectorEvents> {
   }
 
   setConfig(config: Config): void {
+    const period = this.resyncMs;
     this.config = config;
     this.rememberConfig(config);
+    // A new resyncinterval takes effect now, not after the old period runs out.
+    if (this.resyncMs !== period && this.started) {
+      this.cancel("resyncTimer");
+      this.armResync();
+    }
     this.wake();
+  }
+
+  private get resyncMs(): number {
+    return this.fixedResyncMs ?? this.config.global.resyncInterval * 1000;
   }
 
   setOverride(id: string, override: Override | undefined): void {

@@ -11,7 +11,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DIRECTIVES } from "../../src/config/directives.js";
 import type { Daemon } from "../../src/daemon/daemon.js";
 import { createLogger } from "../../src/daemon/logger.js";
-import { freePort, liveTable, Scratch, until } from "./support.js";
+import type { MemoryBackend } from "../../src/ipvs/memory.js";
+import { freePort, liveTable, Scratch, until, weights } from "./support.js";
 
 let s: Scratch;
 afterEach(() => s?.cleanup());
@@ -54,6 +55,8 @@ const D = { virtual: "tcp:10.0.0.1:80", real: "10.0.0.2:80" };
 interface Ctx {
   s: Scratch;
   d: Daemon;
+  /** The kernel table the daemon keeps (a memory backend), for edits behind its back. */
+  table: MemoryBackend;
   /** Values a row needs on both sides, made once per row (ports, paths). */
   v: Record<string, string>;
 }
@@ -167,7 +170,23 @@ const ROWS: Record<string, Row> = {
   },
   supervised: { before: () => [], after: () => ["supervised=yes"], expect: "restart" },
   ipvsadm: { before: () => [], after: () => ["ipvsadm=/usr/sbin/ipvsadm"], expect: "restart" },
-  resyncinterval: { before: () => [], after: () => ["resyncinterval=5"], expect: "restart" },
+  resyncinterval: {
+    before: () => ["resyncinterval=3600"],
+    after: () => ["resyncinterval=1"],
+    expect: "applied",
+    // The new period runs at once: a weight changed by hand is put back within seconds,
+    // where the old period (an hour) would leave it.
+    observe: async (c) => {
+      const service = (await c.table.read()).services[0]!;
+      await c.table.apply([{ kind: "edit-dest", service, dest: { ...service.dests[0]!, weight: 9 } }]);
+      return until(
+        "the hand edit repaired",
+        async () => (await weights(c.table))["10.0.0.2:80"] === 1,
+        10_000,
+      );
+    },
+    want: () => true,
+  },
   webcontrol: {
     values: async () => ({ port: String(await freePort()) }),
     before: (v) => [`metricsaddress=127.0.0.1:${v.port}`],
@@ -276,7 +295,8 @@ describe("every global directive takes effect on reload or is refused", () => {
       name === "logfile"
         ? createLogger({ target: { kind: "file", path: v.a! }, pretty: false, name: "t" })
         : undefined;
-    const d = s.daemon(liveTable(), {
+    const table = liveTable();
+    const d = s.daemon(table, {
       controlPointer: join(s.dir, "control"),
       ...(logging
         ? { logger: logging.logger, retargetLog: logging.retarget }
@@ -294,7 +314,7 @@ describe("every global directive takes effect on reload or is refused", () => {
       expect(JSON.stringify(d.config)).toBe(before);
     } else {
       expect(outcome).toEqual({ ok: true });
-      expect(await row.observe!({ s, d, v })).toEqual(row.want!(v));
+      expect(await row.observe!({ s, d, v, table })).toEqual(row.want!(v));
     }
     await logging?.close();
   });
