@@ -96,7 +96,14 @@ export async function runForeground(args: Args, configPath: string): Promise<num
   };
   const onTerm = () => stop("SIGTERM");
   const onInt = () => stop("SIGINT");
-  const hup = () => void daemon?.reload("SIGHUP");
+  // A SIGHUP before start-up finishes is kept for after it: the file may have been
+  // edited after start-up read it, and a reload racing the first pass would be unsafe.
+  let startedUp = false;
+  let hupDuringStart = false;
+  const hup = () => {
+    if (startedUp) void daemon?.reload("SIGHUP");
+    else hupDuringStart = true;
+  };
   process.on("SIGTERM", onTerm);
   process.on("SIGINT", onInt);
   process.on("SIGHUP", hup);
@@ -136,6 +143,8 @@ export async function runForeground(args: Args, configPath: string): Promise<num
     await cleanup();
     return err instanceof ConfigErrors ? 2 : 1;
   }
+  startedUp = true;
+  if (hupDuringStart && !stopping) void daemon?.reload("SIGHUP during start-up");
   if (!stopping) {
     process.send?.({ ready: true });
     if (process.connected) process.disconnect();

@@ -32,6 +32,21 @@ function config(reals: Real[], extra: string[] = [], fallback?: number): string 
   ].join("\n");
 }
 
+/**
+ * Starts a second daemon on the table the first one left: once it has checked its reals
+ * (and 1.5 s more for any late write), it must have written nothing and changed nothing.
+ */
+async function restartWritesNothing(): Promise<void> {
+  const table = h.table();
+  const writes = h.writes().length;
+  const second = h.startDaemon();
+  await h.until("second daemon checked its reals", () => /real server up/.test(second.output()));
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(h.writes().length).toBe(writes);
+  expect(h.table()).toEqual(table);
+  await h.stop(second);
+}
+
 describe("failover", () => {
   it("a killed real leaves the table and returns after a good check", async () => {
     h = new Harness();
@@ -69,14 +84,7 @@ describe("failover", () => {
     await h.until("a up, dead at 0", () => h.weights()[a.port] === 1 && h.weights()[dead.port] === 0);
     await h.until("the dead real was checked", () => /real server down: /.test(first.output()));
     expect(await h.stop(first)).toBe(0);
-    const table = h.table();
-    const writes = h.writes().length;
-    const second = h.startDaemon();
-    await h.until("second daemon checked its reals", () => /real server up/.test(second.output()));
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(h.writes().length).toBe(writes);
-    expect(h.table()).toEqual(table);
-    await h.stop(second);
+    await restartWritesNothing();
   });
 
   it("all reals down brings the fallback in; one back takes it out", async () => {
@@ -165,14 +173,7 @@ describe("restart and stop", () => {
     const first = h.startDaemon();
     await h.until("two in", () => Object.keys(h.weights()).length === 2);
     expect(await h.stop(first)).toBe(0);
-    const table = h.table();
-    const writes = h.writes().length;
-    const second = h.startDaemon();
-    await h.until("second daemon checked its reals", () => /real server up/.test(second.output()));
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(h.writes().length).toBe(writes);
-    expect(h.table()).toEqual(table);
-    await h.stop(second);
+    await restartWritesNothing();
   });
 
   it("SIGTERM during start-up still cleans up and exits 0", async () => {
@@ -190,6 +191,29 @@ describe("restart and stop", () => {
     expect(await h.stop(d)).toBe(0);
     expect(existsSync(join(h.dir, "ldirector.ldirectord.cf.pid"))).toBe(false);
     expect(h.table().services).toEqual([]);
+  });
+
+  it("SIGHUP during start-up is not lost: the file edited meanwhile is applied once started", async () => {
+    h = new Harness();
+    const [a, b] = [await h.real("a"), await h.real("b")];
+    // No autoreload: only the SIGHUP can bring the edit in.
+    const manual = (reals: Real[]) => config(reals).replace("autoreload=yes", "autoreload=no");
+    h.writeConfig(manual([a]));
+    // Each call of this ipvsadm takes a second and leaves a line: the first call is the
+    // probe, the second the table read of the first pass, after the file was read.
+    const slow = join(h.dir, "slow-ipvsadm");
+    const calls = join(h.dir, "slow-ipvsadm.calls");
+    writeFileSync(slow, `#!/bin/sh\necho "$@" >> ${calls}\nsleep 1\nexec ${standIn} "$@"\n`, { mode: 0o755 });
+    const d = h.startDaemon(["--ipvsadm", slow]);
+    await h.until(
+      "the daemon is reading the table",
+      () => existsSync(calls) && readFileSync(calls, "utf8").trim().split("\n").length >= 2,
+    );
+    h.writeConfig(manual([a, b]));
+    d.kill("SIGHUP");
+    await h.until("b in after the deferred reload", () => h.weights()[b.port] === 2);
+    expect(h.weights()[a.port]).toBe(1);
+    expect(await h.stop(d)).toBe(0);
   });
 
   it("SIGTERM with cleanstop=yes removes the virtual service; with cleanstop=no leaves it", async () => {
