@@ -42,7 +42,7 @@ function runIn(scenario: string): Promise<Row[]> {
   return new Promise((resolve, reject) => {
     execFile(
       "ip",
-      ["netns", "exec", ns, process.execPath, script, scenario],
+      ["netns", "exec", ns, process.execPath, script, scenario, JSON.stringify(SERVICES)],
       { timeout: 120_000 },
       (err, stdout, stderr) => {
         if (err) reject(new Error(`${scenario}: ${err.message}\n${stderr}`));
@@ -68,27 +68,32 @@ function expectNamed(rows: Row[]): void {
   }
 }
 
-const TCP_SERVICES = [
-  "http",
-  "https",
-  "http_proxy",
-  "ftp",
-  "smtp",
-  "submission",
-  "pop",
-  "pops",
-  "imap",
-  "imaps",
-  "nntp",
-  "ldap",
-  "ldaps",
-  "mysql",
-  "pgsql",
-  "simpletcp",
-  "sip",
-  "dns",
-].map((s) => `negotiate/${s}`);
-const UDP = ["negotiate/dns/udp", "negotiate/sip/udp", "negotiate/radius/udp"];
+/** Every negotiate service, by transport: the fixture checks these and the rows must name each. */
+const SERVICES = {
+  tcp: [
+    "http",
+    "https",
+    "http_proxy",
+    "ftp",
+    "smtp",
+    "submission",
+    "pop",
+    "pops",
+    "imap",
+    "imaps",
+    "nntp",
+    "ldap",
+    "ldaps",
+    "mysql",
+    "pgsql",
+    "simpletcp",
+    "sip",
+    "dns",
+  ],
+  udp: ["dns", "sip", "radius"],
+};
+const TCP_SERVICES = SERVICES.tcp.map((s) => `negotiate/${s}`);
+const UDP = SERVICES.udp.map((s) => `negotiate/${s}/udp`);
 
 describe("every checker against the network errors of a real director", () => {
   it("routes and resets: ENETUNREACH, EHOSTUNREACH (TCP, UDP, ICMP), ECONNRESET mid-response, EPIPE", async () => {
