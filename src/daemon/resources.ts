@@ -13,6 +13,7 @@ import { readSorryPage, type SorryServer, startSorryServer } from "../sorry/serv
 import { directiveLine } from "./directive-location.js";
 import type { FdBudget } from "./fd-budget.js";
 import { errorText, type Prepared, PrepareError, prepareAll, unchanged } from "./prepared.js";
+import { handOver, type Held, heldByOurOwn, proveAddress } from "./same-port.js";
 
 export interface ResourceOptions {
   log: Logger;
@@ -114,15 +115,27 @@ export class Resources {
     if (old && sameAddress(old.at, want)) {
       return { commit: async () => old.server.setPage(body), abort: async () => {} };
     }
-    let server: SorryServer;
-    try {
-      server = await startSorryServer({
-        host: want.address,
-        port: want.port,
+    const start = (at: ListenAddress) =>
+      startSorryServer({
+        host: at.address,
+        port: at.port,
         pagePath: page,
         maxConnections: this.opts.budget.sorryConnections,
       });
+    let server: SorryServer;
+    try {
+      server = await start(want);
     } catch (err) {
+      if (old && heldByOurOwn(err, old, want)) {
+        try {
+          await proveAddress(want.address);
+        } catch (bad) {
+          throw new PrepareError(`${line("sorryserver")}: sorryserver=${addr(want)}: ${errorText(bad)}`);
+        }
+        const set = (held: Held<SorryServer> | undefined) =>
+          (this.sorry = held && { at: held.at, server: held.server });
+        return handOver({ old, want, start, set, log: this.opts.log, what: "sorry server" });
+      }
       throw new PrepareError(`${line("sorryserver")}: sorryserver=${addr(want)}: ${errorText(err)}`);
     }
     return {
@@ -156,9 +169,20 @@ export class Resources {
         abort: async () => {},
       };
     }
-    const listener = await startTcpListener(want.address, want.port, this.opts.webHandler(want), {
-      maxConnections: this.opts.budget.webConnections,
-    });
+    const start = (at: ListenAddress) =>
+      startTcpListener(at.address, at.port, this.opts.webHandler(at), {
+        maxConnections: this.opts.budget.webConnections,
+      });
+    let listener: Listener;
+    try {
+      listener = await start(want);
+    } catch (err) {
+      if (!(old && heldByOurOwn(err, old, want))) throw err;
+      await proveAddress(want.address);
+      const held = { at: old.at, server: old.listener };
+      const set = (h: Held<Listener> | undefined) => (this.web = h && { at: h.at, listener: h.server });
+      return handOver({ old: held, want, start, set, log: this.opts.log, what: "web listener" });
+    }
     return {
       commit: async () => {
         await old?.listener.close();

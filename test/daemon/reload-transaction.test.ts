@@ -11,8 +11,13 @@ let s: Scratch;
 afterEach(() => s?.cleanup());
 
 function get(port: number, path = "/status"): Promise<number> {
+  return getAt("127.0.0.1", port, path);
+}
+
+function getAt(host: string, port: number, path = "/status"): Promise<number> {
   return new Promise((ok, fail) => {
-    request({ host: "127.0.0.1", port, path }, (res) => {
+    // No keep-alive: a pooled socket to a listener the reload closed would hang up.
+    request({ host, port, path, agent: false }, (res) => {
       res.resume();
       ok(res.statusCode ?? 0);
     })
@@ -57,6 +62,32 @@ describe("reload is a transaction", () => {
     ]);
     expect(await d.reload("test")).toEqual({ ok: true });
     expect(await weights(backend)).toEqual({ "10.0.0.2:80": 5 });
+  });
+
+  it("metricsaddress= moved to another address on its own port (0.0.0.0:P to 127.0.0.1:P) is applied", async () => {
+    s = new Scratch();
+    const port = await freePort();
+    s.write([`metricsaddress=0.0.0.0:${port}`, ...base]);
+    const d = s.daemon(liveTable());
+    await d.start();
+    expect(await get(port)).toBe(200);
+    s.write([`metricsaddress=127.0.0.1:${port}`, ...base]);
+    expect(await d.reload("test")).toEqual({ ok: true });
+    expect(await get(port)).toBe(200);
+    // Only 127.0.0.1 now: another loopback address no longer reaches it.
+    await expect(getAt("127.0.0.2", port)).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it("sorryserver= moved from 127.0.0.1:P to 0.0.0.0:P is applied and serves on every address", async () => {
+    s = new Scratch();
+    const port = await freePort();
+    s.write([`sorryserver=127.0.0.1:${port}`, ...base]);
+    const d = s.daemon(liveTable());
+    await d.start();
+    await expect(getAt("127.0.0.2", port, "/")).rejects.toThrow(/ECONNREFUSED/);
+    s.write([`sorryserver=0.0.0.0:${port}`, ...base]);
+    expect(await d.reload("test")).toEqual({ ok: true });
+    expect(await getAt("127.0.0.2", port, "/")).toBe(503);
   });
 
   it("a sorryserver= on an address this host lacks is refused; the running sorry server stays", async () => {
