@@ -14,7 +14,6 @@ import { describeHttpError } from "./lib/http-errors.js";
 import { type HttpPlan, httpPlan } from "./lib/http-plan.js";
 import { receiveMatches } from "./lib/receive.js";
 import { down, timeoutReason, up } from "./lib/result.js";
-import { timeLimit } from "./lib/time-limit.js";
 import type { Checker, CheckResult, CheckTarget } from "./types.js";
 
 /** The most body a check reads; the rest is never read (the connection is dropped). */
@@ -160,7 +159,6 @@ function plainPlan(target: CheckTarget, spec: CheckSpec, plan: HttpPlan): boolea
 
 export const httpChecker: Checker = async (target, spec, signal) => {
   const startedAt = performance.now();
-  const ms = spec.negotiateTimeoutMs;
   const plan = httpPlan(target, spec);
   if ("error" in plan) return down(plan.error, startedAt);
   let start: Hop = { url: plan.url, host: plan.host, redirects: 0 };
@@ -185,13 +183,8 @@ export const httpChecker: Checker = async (target, spec, signal) => {
     // LWP drops the virtualhost Host on a redirect; undici then sends the URL's own.
     start = { url: next, host: undefined, redirects: 1 };
   }
-  // One bound for the whole check: the hops after a redirect get what the first one left.
-  const limit = timeLimit(signal, Math.max(0, ms - (performance.now() - startedAt)));
-  try {
-    return await viaUndici(plan, spec, limit.signal, startedAt, start);
-  } finally {
-    limit.dispose();
-  }
+  // One bound for the whole check (runCheck's signal): the hops after a redirect get what the first one left.
+  return viaUndici(plan, spec, signal, startedAt, start);
 };
 
 /** `signal` is the check's time limit: aborted means timed out (or the runner stopped it). */

@@ -1,7 +1,7 @@
 // service=mysql: log in, run `request` as SQL, up when it returns at least one row
 // (ldirectord's check_sql). ldirectord has no timeout here; ldirector bounds the connect
 // and the whole check by negotiatetimeout and destroys the connection when it passes.
-import { errorReason, stripLeadingSlash, withDeadline } from "./lib/deadline.js";
+import { errorReason, stripLeadingSlash, untilStopped } from "./lib/stoppable.js";
 import { down, up } from "./lib/result.js";
 import type { Checker } from "./types.js";
 
@@ -12,7 +12,7 @@ export const mysqlChecker: Checker = async (target, spec, signal) => {
   if (sql === "") return down("mysql: request= (an SQL query) is required for service=mysql", startedAt);
   const timeoutMs = spec.negotiateTimeoutMs;
 
-  return withDeadline(
+  return untilStopped(
     timeoutMs,
     signal,
     startedAt,

@@ -2,7 +2,7 @@
 // (ldirectord's check_sql). ldirectord has no timeout here (a stopped PostgreSQL froze
 // it); ldirector bounds connect, statement and the whole check by negotiatetimeout and
 // destroys the socket when it passes.
-import { errorReason, stripLeadingSlash, withDeadline } from "./lib/deadline.js";
+import { errorReason, stripLeadingSlash, untilStopped } from "./lib/stoppable.js";
 import { down, up } from "./lib/result.js";
 import type { Checker, CheckResult } from "./types.js";
 
@@ -13,7 +13,7 @@ export const pgsqlChecker: Checker = async (target, spec, signal) => {
   if (sql === "") return down("pgsql: request= (an SQL query) is required for service=pgsql", startedAt);
   const timeoutMs = spec.negotiateTimeoutMs;
 
-  return withDeadline(
+  return untilStopped(
     timeoutMs,
     signal,
     startedAt,

@@ -5,7 +5,7 @@
 // The secret and the password never appear in a reason.
 import { createHash, randomInt } from "node:crypto";
 import dgram from "node:dgram";
-import { errorReason, withDeadline } from "./lib/deadline.js";
+import { errorReason, untilStopped } from "./lib/stoppable.js";
 import { down, up } from "./lib/result.js";
 import type { Checker } from "./types.js";
 
@@ -37,7 +37,7 @@ export const radiusChecker: Checker = async (target, spec, signal) => {
   const timeoutMs = spec.negotiateTimeoutMs;
   const secret = spec.secret;
 
-  return withDeadline(
+  return untilStopped(
     timeoutMs,
     signal,
     startedAt,

@@ -6,7 +6,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpChecker } from "../../src/checks/http.js";
 import type { CheckResult } from "../../src/checks/types.js";
-import { close, listen, never, spec, target } from "./core/fixtures.js";
+import { close, listen, spec, target, underDeadline } from "./core/fixtures.js";
 
 const TIMEOUT = 1500;
 const SLACK = 4000;
@@ -105,10 +105,11 @@ describe("hostile reals", () => {
   });
 
   const check = (port: number, over: Parameters<typeof spec>[0] = {}) =>
-    httpChecker(
+    underDeadline(
+      "negotiate",
+      httpChecker,
       target(port),
       spec({ request: "/", receive: "OK", negotiateTimeoutMs: TIMEOUT, ...over }),
-      never(),
     );
 
   /** Healthy checks one after another for as long as `until` is pending. */
