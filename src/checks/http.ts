@@ -13,6 +13,7 @@ import { probeHttp } from "./http-probe.js";
 import { describeHttpError } from "./lib/http-errors.js";
 import { type HttpPlan, httpPlan } from "./lib/http-plan.js";
 import { receiveMatches } from "./lib/receive.js";
+import { libraryTimeoutMs } from "./lib/stoppable.js";
 import { down, timeoutReason, up } from "./lib/result.js";
 import type { Checker, CheckResult, CheckTarget } from "./types.js";
 
@@ -206,11 +207,12 @@ async function viaUndici(
   // http never holds undici in memory.
   const { Agent } = await import("undici");
   if (signal.aborted) return down(timeoutReason(ms), startedAt);
-  // undici's own timers are set to the same bound, so nothing it starts outlives ours.
+  // undici's own timers are only a backstop past runCheck's deadline, which decides.
+  const backstop = libraryTimeoutMs(ms);
   const agent = new Agent({
-    connect: { ...connect, timeout: ms },
-    headersTimeout: ms,
-    bodyTimeout: ms,
+    connect: { ...connect, timeout: backstop },
+    headersTimeout: backstop,
+    bodyTimeout: backstop,
     connections: 1,
     pipelining: 0,
   });

@@ -58,6 +58,18 @@ export async function untilStopped(
   }
 }
 
+/** How far past the check's deadline a client library's own timeouts are set. */
+const LIBRARY_MARGIN_MS = 1000;
+
+/**
+ * The value for a client library's own timeout options (connect, query). They are only a
+ * backstop that keeps the library from waiting forever should it outlive the check: set
+ * past the deadline, they never race runCheck's abort, which alone decides a timeout.
+ */
+export function libraryTimeoutMs(deadlineMs: number): number {
+  return deadlineMs + LIBRARY_MARGIN_MS;
+}
+
 /** "prefix: CODE message", on one line and short, for a library error of unknown shape. */
 export function errorReason(prefix: string, err: unknown): string {
   const e = err as { code?: unknown; message?: unknown } | null | undefined;
