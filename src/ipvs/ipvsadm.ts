@@ -13,7 +13,7 @@ import type { Table } from "./model.js";
 import { destKey, serviceKey } from "./model.js";
 import { normalizeDest, normalizeSpec, sameDest, sameSpec, specOf } from "./normalize.js";
 import type { Op, OpFailure } from "./ops.js";
-import { formatOp, parseList, parseSave, parseThresholds, withThresholds } from "./table.js";
+import { formatOp, parseList, parseSave, parseThresholds, withThresholds } from "./ipvsadm-text.js";
 import { type ConnCounts, connKey } from "./conntrack.js";
 import { runProcess } from "../lib/process.js";
 

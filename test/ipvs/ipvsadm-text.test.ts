@@ -9,7 +9,7 @@ import {
   sortTable,
   TableParseError,
   withThresholds,
-} from "../../src/ipvs/table.js";
+} from "../../src/ipvs/ipvsadm-text.js";
 import { realCases } from "../fixtures/realipvs/cases.js";
 import { dest, fwmark, table, tcp, udp } from "./build.js";
 
