@@ -29,7 +29,8 @@ export type AlertStatus = "starting" | "running" | "stopping" | "reloading";
 /**
  * Everything a checker needs to know about how to check one real. Resolved per real:
  * a per-real `"request", "receive"` is already folded in, timeouts are already resolved
- * through ldirectord's precedence (reference §1.6), and `port` is the check port (§2.4).
+ * through ldirectord's precedence (docs/ldirectord-compat.md, "Timeouts"), and `port`
+ * is the check port (ld_checkport).
  */
 export interface CheckSpec {
   type: CheckType;

@@ -1,7 +1,7 @@
 // One virtual block → a VirtualService: the block's directives, the globals it
 // inherits, ldirectord's defaults, names resolved with the final protocol, ranges
-// expanded, and each real's check resolved (per-real request/receive, check port §2.4,
-// timeout precedence §1.6).
+// expanded, and each real's check resolved (per-real request/receive, the check port
+// and the timeout precedence of docs/ldirectord-compat.md).
 
 import { type FallbackLine, parseVirtualAddress, type VirtualAddress } from "./address.js";
 import { type Admitted, lastByName } from "./admit.js";
