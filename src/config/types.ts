@@ -18,6 +18,7 @@ export type Family = "inet" | "inet6";
 // Protocol, Forward, Service and Scheduler are lists of words shared with ipvs/ and
 // checks/: written once in src/vocabulary.ts.
 export type { Forward, Protocol, Scheduler, Service } from "../vocabulary.js";
+
 /** `checktype=`. A number N in the file is `combined` with `connectCount` N. */
 export type CheckType = "connect" | "negotiate" | "combined" | "ping" | "off" | "on" | "external";
 
