@@ -1,12 +1,12 @@
 // A minimal DNS client for the dns check: one question to one server on a chosen port,
 // over UDP or TCP. node:dns cannot pick TCP, and its port choice is process-wide, so the
 // exchange is done here with dns-packet. Replies are bounded (64 KiB), matched by id and
-// question, and everything opened is released through the deadline scope.
+// question, and everything opened is released through the stop scope.
 import { randomInt } from "node:crypto";
 import dgram from "node:dgram";
 import net from "node:net";
 import dnsPacket, { type DecodedPacket, type RecordType } from "dns-packet";
-import type { DeadlineScope } from "./lib/deadline.js";
+import type { StopScope } from "./lib/stoppable.js";
 
 export type DnsTransport = "udp" | "tcp";
 
@@ -48,7 +48,7 @@ export async function queryDns(
   transport: DnsTransport,
   name: string,
   type: RecordType,
-  scope: DeadlineScope,
+  scope: StopScope,
   retransmitMs: number,
 ): Promise<DecodedPacket> {
   const id = randomInt(65_536);
@@ -79,7 +79,7 @@ function overUdp(
   server: DnsServer,
   query: Buffer,
   isOurs: (reply: DecodedPacket) => boolean,
-  scope: DeadlineScope,
+  scope: StopScope,
   retransmitMs: number,
 ): Promise<DecodedPacket> {
   return new Promise((resolve, reject) => {
@@ -111,7 +111,7 @@ function overTcp(
   server: DnsServer,
   query: Buffer,
   isOurs: (reply: DecodedPacket) => boolean,
-  scope: DeadlineScope,
+  scope: StopScope,
 ): Promise<DecodedPacket> {
   return new Promise((resolve, reject) => {
     const sock = net.connect({ host: server.address, port: server.port });

@@ -6,7 +6,7 @@
 import net from "node:net";
 import type { RecordType } from "dns-packet";
 import { type DnsServer, queryDns, rcodeName } from "./dns-client.js";
-import { type DeadlineScope, errorReason, stripLeadingSlash, withDeadline } from "./lib/deadline.js";
+import { type StopScope, errorReason, stripLeadingSlash, untilStopped } from "./lib/stoppable.js";
 import { receiveMatches } from "./lib/receive.js";
 import { down, up } from "./lib/result.js";
 import type { Checker } from "./types.js";
@@ -51,11 +51,11 @@ export const dnsChecker: Checker = async (target, spec, signal) => {
   const server: DnsServer = { address: target.address, family: target.family, port: target.port };
   const transport = target.virtual.protocol === "tcp" ? "tcp" : "udp";
 
-  return withDeadline(
+  return untilStopped(
     timeoutMs,
     signal,
     startedAt,
-    async (scope: DeadlineScope) => {
+    async (scope: StopScope) => {
       const ask = async (qname: string, type: RecordType) => {
         const reply = await queryDns(server, transport, qname, type, scope, timeoutMs / 2);
         const values: string[] = [];

@@ -2,9 +2,9 @@
 // ldirectord's four arguments; exit 0 = up.
 import { bracketed } from "./lib/address.js";
 import { splitWords } from "../config/words.js";
-import { firstLine, runProcess } from "./lib/process.js";
+import { CHECK_KILL_GRACE_MS, CHECK_OUTPUT_BYTES } from "./lib/child.js";
+import { firstLine, runProcess } from "../lib/process.js";
 import { down, timeoutReason, up } from "./lib/result.js";
-import { timeLimit } from "./lib/time-limit.js";
 import type { Checker, CheckTarget } from "./types.js";
 
 /**
@@ -28,22 +28,24 @@ export const externalChecker: Checker = async (target, spec, signal) => {
   const command = spec.perl ? ["perl", spec.command] : splitWords(spec.command);
   if (command.length === 0) return down("no checkcommand", startedAt);
 
-  const limit = timeLimit(signal, ms);
-  try {
-    const outcome = await runProcess([...command, ...externalArgs(target)], limit.signal);
-    switch (outcome.kind) {
-      case "spawn-error":
-        return down(`spawn ${outcome.code}: ${command[0]}`, startedAt);
-      case "aborted":
-        return down(timeoutReason(ms), startedAt);
-      case "exit": {
-        const said = firstLine(outcome.output);
-        const status = outcome.signal !== null ? `killed by ${outcome.signal}` : `exit ${outcome.code}`;
-        const reason = said === "" ? status : `${status}: ${said}`;
-        return outcome.code === 0 ? up(reason, startedAt) : down(reason, startedAt);
-      }
+  // runCheck aborts the signal at checktimeout; the command and all it started then go.
+  const outcome = await runProcess([...command, ...externalArgs(target)], {
+    signal,
+    maxOutputBytes: CHECK_OUTPUT_BYTES,
+    killGraceMs: CHECK_KILL_GRACE_MS,
+    reapGroupOnExit: true,
+  });
+  switch (outcome.ended) {
+    case "spawn-error":
+      return down(`spawn ${outcome.error?.code}: ${command[0]}`, startedAt);
+    case "aborted":
+    case "timeout":
+      return down(timeoutReason(ms), startedAt);
+    case "exit": {
+      const said = firstLine(outcome.output);
+      const status = outcome.signal !== null ? `killed by ${outcome.signal}` : `exit ${outcome.code}`;
+      const reason = said === "" ? status : `${status}: ${said}`;
+      return outcome.code === 0 ? up(reason, startedAt) : down(reason, startedAt);
     }
-  } finally {
-    limit.dispose();
   }
 };

@@ -2,9 +2,9 @@
 // cwd /, binary, passive, fetch `request` and match its content against receive.
 // The file is read into memory with a bound, so a huge file cannot fill the director.
 import { Writable } from "node:stream";
-import { checkDeadline, quoteReply, socketErrorReason } from "./lib/line-conversation.js";
+import { quoteReply, socketErrorReason } from "./lib/line-conversation.js";
 import { receiveMatches } from "./lib/receive.js";
-import { down, up } from "./lib/result.js";
+import { down, timeoutReason, up } from "./lib/result.js";
 import type { Checker } from "./types.js";
 
 export const MAX_FTP_FILE_BYTES = 1024 * 1024;
@@ -13,13 +13,14 @@ export const ftpChecker: Checker = async (target, spec, signal) => {
   const startedAt = performance.now();
   // Imported on the first ftp check: a director that checks none never holds basic-ftp.
   const { Client } = await import("basic-ftp");
-  const limit = checkDeadline(signal, spec.negotiateTimeoutMs);
-  // basic-ftp's own timeout is per socket and idle-based; the check's deadline covers it all.
+  const timedOut = timeoutReason(spec.negotiateTimeoutMs);
+  // basic-ftp's own timeout is per socket and idle-based; runCheck's deadline (the
+  // signal, aborted at negotiatetimeout) covers it all.
   const client = new Client(0);
   const close = () => client.close();
-  limit.signal.addEventListener("abort", close, { once: true });
+  signal.addEventListener("abort", close, { once: true });
   try {
-    if (limit.signal.aborted) return down(limit.reason, startedAt);
+    if (signal.aborted) return down(timedOut, startedAt);
     const user = spec.login !== "" ? spec.login : "anonymous";
     // Net::FTP's anonymous password when none is given.
     const password = spec.passwd !== "" || user !== "anonymous" ? spec.passwd : "-anonymous@";
@@ -34,10 +35,9 @@ export const ftpChecker: Checker = async (target, spec, signal) => {
       return down(`receive /${spec.receive}/ not matched`, startedAt);
     return up(`FTP ${spec.request} ${content.length} bytes`, startedAt);
   } catch (err) {
-    return down(limit.signal.aborted ? limit.reason : ftpErrorReason(err), startedAt);
+    return down(signal.aborted ? timedOut : ftpErrorReason(err), startedAt);
   } finally {
-    limit.signal.removeEventListener("abort", close);
-    limit.dispose();
+    signal.removeEventListener("abort", close);
     client.close();
   }
 };

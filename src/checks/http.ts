@@ -13,8 +13,8 @@ import { probeHttp } from "./http-probe.js";
 import { describeHttpError } from "./lib/http-errors.js";
 import { type HttpPlan, httpPlan } from "./lib/http-plan.js";
 import { receiveMatches } from "./lib/receive.js";
+import { libraryTimeoutMs } from "./lib/stoppable.js";
 import { down, timeoutReason, up } from "./lib/result.js";
-import { timeLimit } from "./lib/time-limit.js";
 import type { Checker, CheckResult, CheckTarget } from "./types.js";
 
 /** The most body a check reads; the rest is never read (the connection is dropped). */
@@ -160,7 +160,6 @@ function plainPlan(target: CheckTarget, spec: CheckSpec, plan: HttpPlan): boolea
 
 export const httpChecker: Checker = async (target, spec, signal) => {
   const startedAt = performance.now();
-  const ms = spec.negotiateTimeoutMs;
   const plan = httpPlan(target, spec);
   if ("error" in plan) return down(plan.error, startedAt);
   let start: Hop = { url: plan.url, host: plan.host, redirects: 0 };
@@ -185,13 +184,8 @@ export const httpChecker: Checker = async (target, spec, signal) => {
     // LWP drops the virtualhost Host on a redirect; undici then sends the URL's own.
     start = { url: next, host: undefined, redirects: 1 };
   }
-  // One bound for the whole check: the hops after a redirect get what the first one left.
-  const limit = timeLimit(signal, Math.max(0, ms - (performance.now() - startedAt)));
-  try {
-    return await viaUndici(plan, spec, limit.signal, startedAt, start);
-  } finally {
-    limit.dispose();
-  }
+  // One bound for the whole check (runCheck's signal): the hops after a redirect get what the first one left.
+  return viaUndici(plan, spec, signal, startedAt, start);
 };
 
 /** `signal` is the check's time limit: aborted means timed out (or the runner stopped it). */
@@ -213,11 +207,12 @@ async function viaUndici(
   // http never holds undici in memory.
   const { Agent } = await import("undici");
   if (signal.aborted) return down(timeoutReason(ms), startedAt);
-  // undici's own timers are set to the same bound, so nothing it starts outlives ours.
+  // undici's own timers are only a backstop past runCheck's deadline, which decides.
+  const backstop = libraryTimeoutMs(ms);
   const agent = new Agent({
-    connect: { ...connect, timeout: ms },
-    headersTimeout: ms,
-    bodyTimeout: ms,
+    connect: { ...connect, timeout: backstop },
+    headersTimeout: backstop,
+    bodyTimeout: backstop,
     connections: 1,
     pipelining: 0,
   });

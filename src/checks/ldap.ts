@@ -3,7 +3,7 @@
 // it up when exactly one entry comes back whose DN matches `receive` (ldirectord's
 // check_ldap). ldaps does not verify the certificate unless tlsverify=yes.
 import { readFile } from "node:fs/promises";
-import { errorReason, stripLeadingSlash, withDeadline } from "./lib/deadline.js";
+import { errorReason, libraryTimeoutMs, stripLeadingSlash, untilStopped } from "./lib/stoppable.js";
 import { receiveMatches } from "./lib/receive.js";
 import { down, up } from "./lib/result.js";
 import type { Checker, CheckTarget } from "./types.js";
@@ -37,7 +37,7 @@ export const ldapChecker: Checker = async (target, spec, signal) => {
   const base = stripLeadingSlash(spec.request);
   const timeoutMs = spec.negotiateTimeoutMs;
 
-  return withDeadline(
+  return untilStopped(
     timeoutMs,
     signal,
     startedAt,
@@ -57,8 +57,8 @@ export const ldapChecker: Checker = async (target, spec, signal) => {
             : { rejectUnauthorized: false };
       const client = new Client({
         url: ldapUrl(scheme, target),
-        timeout: timeoutMs,
-        connectTimeout: timeoutMs,
+        timeout: libraryTimeoutMs(timeoutMs),
+        connectTimeout: libraryTimeoutMs(timeoutMs),
         tlsOptions,
       });
       // unbind() also destroys the socket, connected or not; a hung server cannot hold it.

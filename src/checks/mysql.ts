@@ -1,7 +1,7 @@
 // service=mysql: log in, run `request` as SQL, up when it returns at least one row
 // (ldirectord's check_sql). ldirectord has no timeout here; ldirector bounds the connect
 // and the whole check by negotiatetimeout and destroys the connection when it passes.
-import { errorReason, stripLeadingSlash, withDeadline } from "./lib/deadline.js";
+import { errorReason, libraryTimeoutMs, stripLeadingSlash, untilStopped } from "./lib/stoppable.js";
 import { down, up } from "./lib/result.js";
 import type { Checker } from "./types.js";
 
@@ -12,7 +12,7 @@ export const mysqlChecker: Checker = async (target, spec, signal) => {
   if (sql === "") return down("mysql: request= (an SQL query) is required for service=mysql", startedAt);
   const timeoutMs = spec.negotiateTimeoutMs;
 
-  return withDeadline(
+  return untilStopped(
     timeoutMs,
     signal,
     startedAt,
@@ -27,7 +27,7 @@ export const mysqlChecker: Checker = async (target, spec, signal) => {
           user: spec.login,
           password: spec.passwd,
           database: spec.database === "" ? undefined : spec.database,
-          connectTimeout: timeoutMs,
+          connectTimeout: libraryTimeoutMs(timeoutMs),
         });
         defer(() => conn.destroy());
         // Connect and login errors arrive here; after the first row they are too late to matter.
@@ -36,7 +36,7 @@ export const mysqlChecker: Checker = async (target, spec, signal) => {
         // destroyed right after, so a huge result set is never read into memory.
         let rows = 0;
         conn
-          .query({ sql, timeout: timeoutMs, rowsAsArray: true })
+          .query({ sql, timeout: libraryTimeoutMs(timeoutMs), rowsAsArray: true })
           .on("error", reject)
           .on("result", () => {
             rows += 1;

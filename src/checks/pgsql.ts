@@ -1,8 +1,8 @@
 // service=pgsql: log in, run `request` as SQL, up when it returns at least one row
 // (ldirectord's check_sql). ldirectord has no timeout here (a stopped PostgreSQL froze
-// it); ldirector bounds connect, statement and the whole check by negotiatetimeout and
-// destroys the socket when it passes.
-import { errorReason, stripLeadingSlash, withDeadline } from "./lib/deadline.js";
+// it); here the check ends at negotiatetimeout (runCheck's deadline) and the socket is
+// destroyed then.
+import { errorReason, libraryTimeoutMs, stripLeadingSlash, untilStopped } from "./lib/stoppable.js";
 import { down, up } from "./lib/result.js";
 import type { Checker, CheckResult } from "./types.js";
 
@@ -13,7 +13,7 @@ export const pgsqlChecker: Checker = async (target, spec, signal) => {
   if (sql === "") return down("pgsql: request= (an SQL query) is required for service=pgsql", startedAt);
   const timeoutMs = spec.negotiateTimeoutMs;
 
-  return withDeadline(
+  return untilStopped(
     timeoutMs,
     signal,
     startedAt,
@@ -28,10 +28,10 @@ export const pgsqlChecker: Checker = async (target, spec, signal) => {
         password: spec.passwd,
         database: spec.database === "" ? undefined : spec.database,
         ssl: false,
-        connectionTimeoutMillis: timeoutMs,
+        connectionTimeoutMillis: libraryTimeoutMs(timeoutMs),
         // The server gives up too; no client query_timeout: pg would then collect every row
         // and report errors through a callback instead of the events used below.
-        statement_timeout: timeoutMs,
+        statement_timeout: libraryTimeoutMs(timeoutMs),
         application_name: "ldirector",
       });
       // end() waits for the server; a hung server needs the socket torn down instead.

@@ -2,9 +2,9 @@
 // "icmp", up to checkcount attempts of checktimeout each; the system ping binary does the
 // same without raw sockets in this process.
 
-import { firstLine, runProcess } from "./lib/process.js";
+import { firstLine, runProcess } from "../lib/process.js";
+import { CHECK_KILL_GRACE_MS, CHECK_OUTPUT_BYTES } from "./lib/child.js";
 import { down, timeoutReason, up } from "./lib/result.js";
-import { timeLimit } from "./lib/time-limit.js";
 import type { Checker } from "./types.js";
 
 export const pingChecker: Checker = async (target, spec, signal) => {
@@ -19,19 +19,18 @@ export const pingChecker: Checker = async (target, spec, signal) => {
   let last = "";
   for (let attempt = 1; attempt <= attempts; attempt++) {
     if (signal.aborted) return down(timeoutReason(ms), startedAt);
-    const attemptDeadline = timeLimit(signal, ms);
-    let outcome: Awaited<ReturnType<typeof runProcess>>;
-    try {
-      outcome = await runProcess(argv, attemptDeadline.signal);
-    } finally {
-      attemptDeadline.dispose();
-    }
-    if (outcome.kind === "spawn-error") return down(`spawn ${outcome.code}: ping`, startedAt);
-    if (outcome.kind === "exit" && outcome.code === 0) return up("echo reply", startedAt);
-    if (outcome.kind === "aborted") {
-      if (signal.aborted) return down(timeoutReason(ms), startedAt);
-      last = `no echo reply within ${ms} ms`;
-    } else if (outcome.code === 1) {
+    // ping's own -W ends each attempt; runCheck's deadline (checktimeout per attempt)
+    // aborts the signal if ping itself hangs.
+    const outcome = await runProcess(argv, {
+      signal,
+      maxOutputBytes: CHECK_OUTPUT_BYTES,
+      killGraceMs: CHECK_KILL_GRACE_MS,
+      reapGroupOnExit: true,
+    });
+    if (outcome.ended === "spawn-error") return down(`spawn ${outcome.error?.code}: ping`, startedAt);
+    if (outcome.ended === "aborted" || outcome.ended === "timeout") return down(timeoutReason(ms), startedAt);
+    if (outcome.code === 0) return up("echo reply", startedAt);
+    if (outcome.code === 1) {
       // iputils: 1 = sent but no reply before -W ran out.
       last = `no echo reply within ${ms} ms`;
     } else {

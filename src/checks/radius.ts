@@ -5,15 +5,15 @@
 // The secret and the password never appear in a reason.
 import { createHash, randomInt } from "node:crypto";
 import dgram from "node:dgram";
-import { errorReason, withDeadline } from "./lib/deadline.js";
+import { errorReason, untilStopped } from "./lib/stoppable.js";
 import { down, up } from "./lib/result.js";
 import type { Checker } from "./types.js";
 
-/** RADIUS packets are at most 4096 bytes (RFC 2865 §3); anything larger is not a reply. */
+/** RADIUS packets are at most 4096 bytes (RFC 2865 section 3); anything larger is not a reply. */
 const MAX_PACKET = 4096;
 
 /**
- * RFC 2865 §3: the Response Authenticator is MD5(Code | Identifier | Length | Request
+ * RFC 2865 section 3: the Response Authenticator is MD5(Code | Identifier | Length | Request
  * Authenticator | Attributes | Secret). The radius package's verify_response also insists
  * on a Message-Authenticator in the reply whenever the request had one, which FreeRADIUS
  * does not send on Access-Accept, so the check is done here.
@@ -37,7 +37,7 @@ export const radiusChecker: Checker = async (target, spec, signal) => {
   const timeoutMs = spec.negotiateTimeoutMs;
   const secret = spec.secret;
 
-  return withDeadline(
+  return untilStopped(
     timeoutMs,
     signal,
     startedAt,

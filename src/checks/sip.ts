@@ -7,7 +7,6 @@ import { hostname } from "node:os";
 import { bracketed } from "./lib/address.js";
 import {
   ConversationError,
-  checkDeadline,
   errorReason,
   type LineConversation,
   quoteReply,
@@ -15,7 +14,7 @@ import {
   socketErrorReason,
   withLineConversation,
 } from "./lib/line-conversation.js";
-import { down, up } from "./lib/result.js";
+import { down, timeoutReason, up } from "./lib/result.js";
 import type { Checker, CheckTarget } from "./types.js";
 
 /** A SIP datagram never exceeds this; a TCP reply is read up to it too. */
@@ -49,20 +48,18 @@ export function sipOptionsRequest(r: SipOptionsRequest): string {
 
 export const sipChecker: Checker = async (target, spec, signal) => {
   const startedAt = performance.now();
-  const limit = checkDeadline(signal, spec.negotiateTimeoutMs);
   try {
     // ldirectord's default login for sip.
     const login = singleLine("login", spec.login !== "" ? spec.login : `ldirectord@${hostname()}`);
     const status =
       target.virtual.protocol === "tcp"
-        ? await overTcp(target, login, limit.signal)
-        : await overUdp(target, login, limit.signal);
+        ? await overTcp(target, login, signal)
+        : await overUdp(target, login, signal);
     if (!/^SIP\/2\.0 200 OK/.test(status)) return down(`SIP ${quoteReply(status)}`, startedAt);
     return up(`SIP ${quoteReply(status)}`, startedAt);
   } catch (err) {
-    return down(limit.signal.aborted ? limit.reason : errorReason(err), startedAt);
-  } finally {
-    limit.dispose();
+    // runCheck aborts the signal at negotiatetimeout.
+    return down(signal.aborted ? timeoutReason(spec.negotiateTimeoutMs) : errorReason(err), startedAt);
   }
 };
 

@@ -36,7 +36,7 @@ export interface CheckResult {
 
 /**
  * Resolves, never rejects. Must stop (closing sockets, killing children) when `signal`
- * aborts, and read a bounded number of bytes. The caller aborts `signal` at the
- * spec's timeout; a checker may also enforce its own timeout from `spec`.
+ * aborts, and read a bounded number of bytes. The deadline is runCheck's alone: it aborts
+ * `signal` at the spec's timeout, and a checker keeps no timer of its own for it.
  */
 export type Checker = (target: CheckTarget, spec: CheckSpec, signal: AbortSignal) => Promise<CheckResult>;

@@ -4,6 +4,7 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { type Diagnostics, fail, warn } from "./diagnostics.js";
 import type { DirectiveLine } from "./parse.js";
+import { FORWARDS } from "../vocabulary.js";
 import type { Family, Forward, SourceLocation } from "./types.js";
 
 /** A host as written: a numeric address (without brackets) or a name to resolve. */
@@ -18,7 +19,6 @@ export type VirtualAddress =
 
 const PORT_TEXT = /^[0-9A-Za-z_-]+$/;
 const HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
-export const FORWARDS: readonly Forward[] = ["gate", "masq", "ipip"];
 
 export function parseVirtualAddress(d: DirectiveLine, diag: Diagnostics): VirtualAddress | undefined {
   // ldirectord's address patterns are not anchored at the end: text after the address,

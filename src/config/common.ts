@@ -4,6 +4,7 @@
 import { type FallbackLine, parseFallback } from "./address.js";
 import type { Admitted } from "./admit.js";
 import { type Diagnostics, fail, warn } from "./diagnostics.js";
+import { defaultText } from "./directives.js";
 import type { DirectiveLine } from "./parse.js";
 import type { AlertStatus } from "./types.js";
 import { readCommand, readNumber, readText, readYesNo } from "./values.js";
@@ -91,21 +92,28 @@ export function readCommon(lines: Map<string, Admitted>, diag: Diagnostics): Com
   return s;
 }
 
+/** emailalertstatus= when the file does not set it: the table's default, read as a file's value is. */
+export function defaultAlertStatus(): AlertStatus[] {
+  const statuses = alertStatuses(defaultText("emailalertstatus"));
+  if (typeof statuses === "string") throw new Error(`emailalertstatus default: ${statuses}`);
+  return statuses;
+}
+
 function readAlertStatus(d: DirectiveLine, diag: Diagnostics): AlertStatus[] | undefined {
-  const words = d.value.split(/\s*,\s*/);
+  const statuses = alertStatuses(d.value);
+  return typeof statuses === "string" ? fail(diag, d.valueLocation, statuses) : statuses;
+}
+
+/** The statuses an emailalertstatus value names, or what is wrong with it. */
+function alertStatuses(value: string): AlertStatus[] | string {
+  const words = value.split(/\s*,\s*/);
   const known = ["all", "none", ...ALL_STATUSES];
   const bad = words.find((w) => !known.includes(w));
   if (bad !== undefined) {
-    return fail(
-      diag,
-      d.valueLocation,
-      `invalid emailalertstatus "${bad}": write all, none, or a comma list of starting, running, stopping, reloading`,
-    );
+    return `invalid emailalertstatus "${bad}": write all, none, or a comma list of starting, running, stopping, reloading`;
   }
   if (words.includes("none")) {
-    if (words.length > 1) {
-      return fail(diag, d.valueLocation, 'emailalertstatus: "none" cannot be combined with other statuses');
-    }
+    if (words.length > 1) return 'emailalertstatus: "none" cannot be combined with other statuses';
     return [];
   }
   if (words.includes("all")) return [...ALL_STATUSES];

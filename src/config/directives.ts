@@ -1,6 +1,9 @@
 // The one table of every directive ldirector reads: where it may appear, what kind of
 // value it takes, its default, and whether ldirectord knows it. Adding a directive is
-// one row here plus its reading in load.ts; nothing else declares directive names.
+// one row here plus its reading in load.ts, common.ts or virtual.ts; nothing else
+// declares directive names, and the readers take every default from this table.
+
+import type { Service } from "../vocabulary.js";
 
 /** global: column 0 only. virtual: inside a virtual block only. both: a block value overrides the global one. */
 export type Scope = "global" | "virtual" | "both";
@@ -130,6 +133,33 @@ export function findDirective(name: string): DirectiveSpec | undefined {
   return BY_NAME.get(name);
 }
 
+/**
+ * A directive's default as the table writes it, quotes removed. Asking for a directive
+ * without a default is a bug in ldirector, not in a config file: the config tests load
+ * every default, so it cannot ship.
+ */
+export function defaultText(name: string): string {
+  const text = BY_NAME.get(name)?.default;
+  if (text === undefined) throw new Error(`directive ${name} has no default in the table`);
+  return text.startsWith('"') && text.endsWith('"') ? text.slice(1, -1) : text;
+}
+
+export function defaultNumber(name: string): number {
+  return Number(defaultText(name));
+}
+
+export function defaultYesNo(name: string): boolean {
+  return defaultText(name) === "yes";
+}
+
+/** A default that is one of a fixed list of words, narrowed to the list's type. */
+export function defaultWord<T extends string>(name: string, words: readonly T[]): T {
+  const text = defaultText(name);
+  const word = words.find((w) => w === text);
+  if (word === undefined) throw new Error(`directive ${name}: default ${text} is not one of its words`);
+  return word;
+}
+
 /** The closest known directive name, for "did you mean" hints; undefined when nothing is close. */
 export function suggestDirective(name: string): string | undefined {
   const lower = name.toLowerCase();
@@ -160,26 +190,8 @@ function editDistance(a: string, b: string): number {
   return previous[b.length]!;
 }
 
-/** Schedulers IPVS offers (ipvsadm -s). */
-export const SCHEDULERS = [
-  "rr",
-  "wrr",
-  "lc",
-  "wlc",
-  "lblc",
-  "lblcr",
-  "dh",
-  "sh",
-  "sed",
-  "nq",
-  "fo",
-  "ovf",
-  "mh",
-  "twos",
-] as const;
-
 /** ldirectord's ld_port_to_service: the default `service=` of a virtual by its numeric port. */
-export const SERVICE_BY_PORT: ReadonlyMap<number, string> = new Map([
+export const SERVICE_BY_PORT: ReadonlyMap<number, Service> = new Map<number, Service>([
   [21, "ftp"],
   [25, "smtp"],
   [53, "dns"],
@@ -202,33 +214,9 @@ export const SERVICE_BY_PORT: ReadonlyMap<number, string> = new Map([
 ]);
 
 /** The inverse (ld_service_to_port): the check port of a real without a port. */
-export const PORT_BY_SERVICE: ReadonlyMap<string, number> = new Map(
+export const PORT_BY_SERVICE: ReadonlyMap<Service, number> = new Map(
   [...SERVICE_BY_PORT].map(([port, service]) => [service, port]),
 );
-
-export const SERVICES = [
-  "dns",
-  "ftp",
-  "http",
-  "https",
-  "http_proxy",
-  "imap",
-  "imaps",
-  "ldap",
-  "ldaps",
-  "mysql",
-  "nntp",
-  "none",
-  "oracle",
-  "pgsql",
-  "pop",
-  "pops",
-  "radius",
-  "simpletcp",
-  "sip",
-  "smtp",
-  "submission",
-] as const;
 
 export const SYSLOG_FACILITIES = [
   "auth",

@@ -7,9 +7,9 @@ import { hostname as osHostname } from "node:os";
 import { resolve as resolvePath } from "node:path";
 import { parseHostPort } from "./address.js";
 import { admit, lastByName } from "./admit.js";
-import { readCommon } from "./common.js";
+import { type CommonSettings, readCommon } from "./common.js";
 import { byPosition, type Diagnostics, fail, newDiagnostics, warn } from "./diagnostics.js";
-import { findDirective, SYSLOG_FACILITIES } from "./directives.js";
+import { defaultNumber, defaultText, defaultYesNo, findDirective, SYSLOG_FACILITIES } from "./directives.js";
 import { ConfigError, ConfigErrors } from "./errors.js";
 import type { DirectiveLine } from "./parse.js";
 import { parseLines } from "./parse.js";
@@ -54,7 +54,7 @@ export async function parseConfigText(text: string, file: string, opts: LoadOpti
   const services = opts.services ?? (await readServices());
   const globalLines = lastByName(admit(parsed.globals, "global", diag), diag);
   const common = readCommon(globalLines, diag);
-  const global = readGlobals(globalLines, parsed.globals, diag);
+  const global = readGlobals(globalLines, parsed.globals, common, diag);
 
   const ctx = {
     diag,
@@ -114,26 +114,25 @@ function unique(errors: ConfigError[]): ConfigError[] {
 function readGlobals(
   lines: ReturnType<typeof lastByName>,
   all: DirectiveLine[],
+  common: CommonSettings,
   diag: Diagnostics,
 ): GlobalSettings {
   const g: GlobalSettings = {
-    checkInterval: 10,
-    autoreload: false,
-    logfile: { kind: "file", path: "/var/log/ldirectord.log" },
+    // checkinterval is one of the directives a block may override: read once, in common.ts.
+    checkInterval: common.checkInterval ?? defaultNumber("checkinterval"),
+    autoreload: defaultYesNo("autoreload"),
+    logfile: { kind: "file", path: defaultText("logfile") },
     execute: [],
-    fork: false,
-    supervised: false,
-    readdQuiescent: false,
-    resyncInterval: 30,
-    webControl: false,
+    fork: defaultYesNo("fork"),
+    supervised: defaultYesNo("supervised"),
+    readdQuiescent: defaultYesNo("readdquiescent"),
+    resyncInterval: defaultNumber("resyncinterval"),
+    webControl: defaultYesNo("webcontrol"),
   };
   for (const [name, { line: d, spec }] of lines) {
     switch (name) {
-      case "checkinterval":
-        g.checkInterval = readNumber(d, diag, 1, 2147483647) ?? g.checkInterval;
-        break;
       case "autoreload":
-        g.autoreload = readYesNo(d, diag) ?? false;
+        g.autoreload = readYesNo(d, diag) ?? g.autoreload;
         break;
       case "callback": {
         const v = readQuoted(d, spec, diag);
@@ -146,18 +145,18 @@ function readGlobals(
         break;
       }
       case "fork":
-        g.fork = readYesNo(d, diag) ?? false;
+        g.fork = readYesNo(d, diag) ?? g.fork;
         break;
       case "supervised":
         if (!d.hasEquals) {
           g.supervised = true;
           warn(diag, d.location, "a bare supervised is deprecated: write supervised=yes");
         } else {
-          g.supervised = readYesNo(d, diag) ?? false;
+          g.supervised = readYesNo(d, diag) ?? g.supervised;
         }
         break;
       case "readdquiescent":
-        g.readdQuiescent = readYesNo(d, diag) ?? false;
+        g.readdQuiescent = readYesNo(d, diag) ?? g.readdQuiescent;
         break;
       case "emailalertfrom":
       case "maintenancedir": {
@@ -210,7 +209,7 @@ function readGlobals(
         g.resyncInterval = readNumber(d, diag, 0, 2147483647) ?? g.resyncInterval;
         break;
       case "webcontrol":
-        g.webControl = readYesNo(d, diag) ?? false;
+        g.webControl = readYesNo(d, diag) ?? g.webControl;
         break;
       case "controlsocket":
       case "statefile": {

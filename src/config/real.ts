@@ -4,7 +4,8 @@
 // request, a receive lost after a request starting with "/", u: dropped before l:,
 // `a.b.c.[x-y]` and `::port`) are rejected or warned about, never copied.
 import { isIPv6 } from "node:net";
-import { checkHost, FORWARDS, type HostRef } from "./address.js";
+import { FORWARDS } from "../vocabulary.js";
+import { checkHost, type HostRef } from "./address.js";
 import { type Diagnostics, fail, warn } from "./diagnostics.js";
 import type { DirectiveLine } from "./parse.js";
 import type { Family, Forward, SourceLocation } from "./types.js";

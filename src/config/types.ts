@@ -4,6 +4,7 @@
 //
 // Vocabulary is ldirectord's (virtual, real, fallback, checktype, service), not the
 // kernel's: ipvs/ has its own words and director/plan.ts translates.
+import type { Forward, Protocol, Scheduler, Service } from "../vocabulary.js";
 
 /** Where a value came from, for messages a person can act on. Lines and columns are 1-based. */
 export interface SourceLocation {
@@ -14,38 +15,12 @@ export interface SourceLocation {
 
 export type Family = "inet" | "inet6";
 
-/** `protocol=`: tcp or udp for address virtuals, fwm for firewall-mark virtuals. */
-export type Protocol = "tcp" | "udp" | "fwm";
-
-/** ldirectord's forwarding words: gate = direct routing (-g), masq = NAT (-m), ipip = tunnel (-i). */
-export type Forward = "gate" | "masq" | "ipip";
+// Protocol, Forward, Service and Scheduler are lists of words shared with ipvs/ and
+// checks/: written once in src/vocabulary.ts.
+export type { Forward, Protocol, Scheduler, Service } from "../vocabulary.js";
 
 /** `checktype=`. A number N in the file is `combined` with `connectCount` N. */
 export type CheckType = "connect" | "negotiate" | "combined" | "ping" | "off" | "on" | "external";
-
-/** `service=`: the protocol a negotiate check speaks. */
-export type Service =
-  | "dns"
-  | "ftp"
-  | "http"
-  | "https"
-  | "http_proxy"
-  | "imap"
-  | "imaps"
-  | "ldap"
-  | "ldaps"
-  | "mysql"
-  | "nntp"
-  | "none"
-  | "oracle"
-  | "pgsql"
-  | "pop"
-  | "pops"
-  | "radius"
-  | "simpletcp"
-  | "sip"
-  | "smtp"
-  | "submission";
 
 export type HttpMethod = "GET" | "HEAD";
 
@@ -55,7 +30,8 @@ export type AlertStatus = "starting" | "running" | "stopping" | "reloading";
 /**
  * Everything a checker needs to know about how to check one real. Resolved per real:
  * a per-real `"request", "receive"` is already folded in, timeouts are already resolved
- * through ldirectord's precedence (reference §1.6), and `port` is the check port (§2.4).
+ * through ldirectord's precedence (docs/ldirectord-compat.md, "Timeouts"), and `port`
+ * is the check port (ld_checkport).
  */
 export interface CheckSpec {
   type: CheckType;
@@ -137,7 +113,7 @@ export interface VirtualService {
   port: number;
   /** Set for firewall-mark virtuals only. */
   fwmark?: number;
-  scheduler: string;
+  scheduler: Scheduler;
   /** `persistent=` seconds; absent = not persistent. */
   persistent?: number;
   /** `netmask=`: dotted IPv4 mask or an IPv6 prefix length as text. Only meaningful with persistent. */

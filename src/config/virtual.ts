@@ -1,13 +1,21 @@
 // One virtual block → a VirtualService: the block's directives, the globals it
 // inherits, ldirectord's defaults, names resolved with the final protocol, ranges
-// expanded, and each real's check resolved (per-real request/receive, check port §2.4,
-// timeout precedence §1.6).
+// expanded, and each real's check resolved (per-real request/receive, the check port
+// and the timeout precedence of docs/ldirectord-compat.md).
 
 import { type FallbackLine, parseVirtualAddress, type VirtualAddress } from "./address.js";
 import { type Admitted, lastByName } from "./admit.js";
-import { ALL_STATUSES, type CommonSettings, readCommon } from "./common.js";
+import { type CommonSettings, defaultAlertStatus, readCommon } from "./common.js";
 import { type Diagnostics, fail, warn } from "./diagnostics.js";
-import { PORT_BY_SERVICE, SCHEDULERS, SERVICE_BY_PORT, SERVICES } from "./directives.js";
+import { isOneOf, PROTOCOLS, SCHEDULERS, type Scheduler, SERVICES } from "../vocabulary.js";
+import {
+  defaultNumber,
+  defaultText,
+  defaultWord,
+  defaultYesNo,
+  PORT_BY_SERVICE,
+  SERVICE_BY_PORT,
+} from "./directives.js";
 import type { DirectiveLine } from "./parse.js";
 import { parseRealLine, type RealLine } from "./real.js";
 import { type NameResolver, resolveHost, type ServicesDb, servicePort } from "./resolve.js";
@@ -34,9 +42,17 @@ export interface BlockContext {
 }
 
 export const MAX_RANGE = 65536;
-const DEFAULT_CHECK_TIMEOUT = 5;
-const DEFAULT_NEGOTIATE_TIMEOUT = 30;
 const INT_MAX = 2147483647;
+/** checktype= words besides a number N and external-perl. */
+const CHECK_TYPES = [
+  "connect",
+  "negotiate",
+  "ping",
+  "off",
+  "on",
+  "external",
+] as const satisfies readonly CheckType[];
+const HTTP_METHODS = ["GET", "HEAD"] as const satisfies readonly HttpMethod[];
 
 /** What the block says about checks, before per-real resolution. */
 interface BlockCheck {
@@ -59,7 +75,7 @@ interface BlockCheck {
 
 interface BlockSettings {
   check: BlockCheck;
-  scheduler: string;
+  scheduler: Scheduler;
   persistent?: number;
   netmask?: DirectiveLine;
   schedFlags?: string;
@@ -121,8 +137,7 @@ export async function readVirtual(
   const pick = <K extends keyof CommonSettings>(k: K): CommonSettings[K] => common[k] ?? ctx.global[k];
   const block = settings.check;
   const service =
-    block.service ??
-    (address.kind === "fwmark" ? "none" : ((SERVICE_BY_PORT.get(port) ?? "none") as Service));
+    block.service ?? (address.kind === "fwmark" ? "none" : (SERVICE_BY_PORT.get(port) ?? "none"));
   if (
     !lines.has("service") &&
     service === "oracle" &&
@@ -172,16 +187,16 @@ export async function readVirtual(
         common.negotiateTimeout ??
         ctx.global.checkTimeout ??
         ctx.global.negotiateTimeout ??
-        DEFAULT_CHECK_TIMEOUT),
+        defaultNumber("checktimeout")),
     negotiateTimeoutMs:
       1000 *
       (common.negotiateTimeout ??
         common.checkTimeout ??
         ctx.global.negotiateTimeout ??
         ctx.global.checkTimeout ??
-        DEFAULT_NEGOTIATE_TIMEOUT),
-    checkCount: pick("checkCount") ?? 1,
-    tlsVerify: pick("tlsVerify") ?? false,
+        defaultNumber("negotiatetimeout")),
+    checkCount: pick("checkCount") ?? defaultNumber("checkcount"),
+    tlsVerify: pick("tlsVerify") ?? defaultYesNo("tlsverify"),
     ...(tlsCaFile === undefined ? {} : { tlsCaFile }),
   };
 
@@ -231,13 +246,13 @@ export async function readVirtual(
     ...(fallback ? { fallback } : {}),
     ...(fallbackCommand === undefined ? {} : { fallbackCommand }),
     check,
-    checkInterval: pick("checkInterval") ?? 10,
-    failureCount: pick("failureCount") ?? 1,
-    quiescent: pick("quiescent") ?? false,
-    cleanStop: pick("cleanStop") ?? true,
-    emailAlert: pick("emailAlert") ?? "",
-    emailAlertFreq: pick("emailAlertFreq") ?? 0,
-    emailAlertStatus: pick("emailAlertStatus") ?? [...ALL_STATUSES],
+    checkInterval: pick("checkInterval") ?? defaultNumber("checkinterval"),
+    failureCount: pick("failureCount") ?? defaultNumber("failurecount"),
+    quiescent: pick("quiescent") ?? defaultYesNo("quiescent"),
+    cleanStop: pick("cleanStop") ?? defaultYesNo("cleanstop"),
+    emailAlert: pick("emailAlert") ?? defaultText("emailalert"),
+    emailAlertFreq: pick("emailAlertFreq") ?? defaultNumber("emailalertfreq"),
+    emailAlertStatus: pick("emailAlertStatus") ?? defaultAlertStatus(),
     ...(smtp === undefined ? {} : { smtp }),
     ...(settings.monitorFile === undefined ? {} : { monitorFile: settings.monitorFile }),
     ...(settings.serviceName === undefined ? {} : { serviceName: settings.serviceName }),
@@ -248,18 +263,22 @@ export async function readVirtual(
 
 function readBlockSettings(lines: Map<string, Admitted>, family: Family, diag: Diagnostics): BlockSettings {
   const check: BlockCheck = {
-    type: "negotiate",
+    type: defaultWord("checktype", CHECK_TYPES),
     connectCount: 0,
-    request: "/",
-    receive: "",
-    httpMethod: "GET",
-    login: "",
-    passwd: "",
-    database: "",
-    secret: "",
-    command: "/bin/true",
+    request: defaultText("request"),
+    receive: defaultText("receive"),
+    httpMethod: defaultWord("httpmethod", HTTP_METHODS),
+    login: defaultText("login"),
+    passwd: defaultText("passwd"),
+    database: defaultText("database"),
+    secret: defaultText("secret"),
+    command: defaultText("checkcommand"),
   };
-  const s: BlockSettings = { check, scheduler: "wrr", ops: false };
+  const s: BlockSettings = {
+    check,
+    scheduler: defaultWord("scheduler", SCHEDULERS),
+    ops: defaultYesNo("ops"),
+  };
   for (const [name, { line: d, spec }] of lines) {
     switch (name) {
       case "request": {
@@ -315,7 +334,7 @@ function readBlockSettings(lines: Map<string, Admitted>, family: Family, diag: D
         s.protocol = d;
         break;
       case "ops":
-        s.ops = readYesNo(d, diag) ?? false;
+        s.ops = readYesNo(d, diag) ?? s.ops;
         s.opsLine = d;
         break;
       case "service":
@@ -323,7 +342,7 @@ function readBlockSettings(lines: Map<string, Admitted>, family: Family, diag: D
         break;
       case "httpmethod": {
         const m = d.value.toUpperCase();
-        if (m === "GET" || m === "HEAD") check.httpMethod = m;
+        if (isOneOf(HTTP_METHODS, m)) check.httpMethod = m;
         else fail(diag, d.valueLocation, "httpmethod must be GET or HEAD");
         break;
       }
@@ -366,9 +385,8 @@ function readCheckType(d: DirectiveLine, check: BlockCheck, diag: Diagnostics): 
     check.connectCount = Number(v);
     return;
   }
-  const types: CheckType[] = ["connect", "negotiate", "ping", "off", "on", "external"];
-  if ((types as string[]).includes(v)) {
-    check.type = v as CheckType;
+  if (isOneOf(CHECK_TYPES, v)) {
+    check.type = v;
     delete check.perl;
     return;
   }
@@ -386,19 +404,19 @@ function readCheckType(d: DirectiveLine, check: BlockCheck, diag: Diagnostics): 
   );
 }
 
-function readScheduler(d: DirectiveLine, diag: Diagnostics): string | undefined {
-  const known = SCHEDULERS as readonly string[];
+function readScheduler(d: DirectiveLine, diag: Diagnostics): Scheduler | undefined {
+  const known = SCHEDULERS;
   // ldirectord takes the first run of lower-case letters, so `scheduler=lc //comment`
   // means lc there.
   const trailing = /^([a-z]+)\s+(.*)$/s.exec(d.value);
-  if (trailing !== null && known.includes(trailing[1]!)) {
+  if (trailing !== null && isOneOf(known, trailing[1]!)) {
     warn(diag, d.valueLocation, `text after the scheduler is ignored (as ldirectord does): "${trailing[2]}"`);
-    return trailing[1];
+    return trailing[1] as Scheduler;
   }
   const v = d.value;
-  if (known.includes(v)) return v;
+  if (isOneOf(known, v)) return v;
   const lower = v.toLowerCase();
-  if (known.includes(lower)) {
+  if (isOneOf(known, lower)) {
     const ld = /[a-z]+/.exec(v);
     warn(
       diag,
@@ -419,7 +437,7 @@ function readService(d: DirectiveLine, diag: Diagnostics): Service | undefined {
       "service=oracle is not supported by ldirector (no Oracle client library)",
     );
   }
-  if ((SERVICES as readonly string[]).includes(d.value)) return d.value as Service;
+  if (isOneOf(SERVICES, d.value)) return d.value;
   return fail(
     diag,
     d.valueLocation,
@@ -458,7 +476,12 @@ function readProtocol(
     }
     return "fwm";
   }
-  if (line === undefined) return address.portText === "53" || address.portText === "domain" ? "udp" : "tcp";
+  // The default is tcp, except for DNS (port 53), which is udp, as ldirectord has it.
+  if (line === undefined) {
+    return address.portText === "53" || address.portText === "domain"
+      ? "udp"
+      : defaultWord("protocol", PROTOCOLS);
+  }
   if (line.value === "tcp" || line.value === "udp") return line.value;
   return fail(
     diag,

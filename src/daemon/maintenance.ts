@@ -1,5 +1,5 @@
-// maintenancedir=: a file named after a real forces it down (ldirectord §3.10). The
-// names tried, in ldirectord's order: <ip>:<port>, <ip>, <rev-dns-name>:<port>,
+// maintenancedir=: a file named after a real forces it down (ldirectord's
+// _check_real_for_maintenance; docs/ldirectord-compat.md). The names tried, in ldirectord's order: <ip>:<port>, <ip>, <rev-dns-name>:<port>,
 // <rev-dns-name>, <short-name>:<port>, <short-name>; IPv6 addresses in brackets.
 //
 // ldirectord does a blocking reverse lookup before every check of every real. Here

@@ -3,7 +3,7 @@
 // converge to. Pure: no clock, no I/O; the director diffs the result against the
 // kernel and applies the difference.
 //
-// Decisions made here that ldirectord's code leaves implicit (reference §3.3–3.6, 3.10):
+// Decisions made here that ldirectord's code leaves implicit (docs/ldirectord-compat.md):
 // - Start-up adoption, "unknown" health: a real already in the table at weight > 0
 //   (or at weight 0 when the weight we would give it is 0 anyway) is kept as if up, at
 //   its configured weight, until its first check. Anything else unknown is treated as
@@ -74,7 +74,7 @@ export function forwardMethod(f: Forward): ForwardMethod {
 
 const DEFAULT_NETMASK: Record<VirtualService["family"], string> = { inet: "255.255.255.255", inet6: "128" };
 
-/** The kernel service of a virtual, without dests: `-A` as ldirectord builds it (reference §1.6). */
+/** The kernel service of a virtual, without dests: `-A` as ldirectord builds it (ld_setup). */
 export function serviceSpecOf(v: VirtualService): ServiceSpec {
   const isFwmark = v.protocol === "fwm";
   const spec: ServiceSpec = {
@@ -159,7 +159,7 @@ export function realVerdict(
     case "on":
       return "up";
     case "off":
-      // ldirectord never activates an "off" real, but one it finds live stays live (§2.1, §3.6).
+      // ldirectord never activates an "off" real, but one it finds live stays live (_check_real, ld_start).
       return adopt ? "up" : "down";
     default:
       break;

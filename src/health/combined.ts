@@ -1,4 +1,4 @@
-// checktype=N (reference §2.1): negotiate first; after a good negotiate, N connects;
+// checktype=N (ldirectord's _check_real): negotiate first; after a good negotiate, N connects;
 // a failed connect (or negotiate) means the next check is a negotiate. N=0: always
 // negotiate. ldirectord keeps this as a `num_connects` counter set to 999999; here the
 // "negotiate next" case is a flag instead of a magic number. Pure.

@@ -1,5 +1,6 @@
-// One probe's health as ldirectord's service_set moves it (reference §3.3): failurecount
-// consecutive failures take an up real down, one success brings any real up. Pure.
+// One probe's health as ldirectord's service_set moves it (docs/ldirectord-compat.md):
+// failurecount consecutive failures take an up real down, one success brings any real
+// up. Pure.
 import type { Health } from "./types.js";
 
 export interface HealthState {

@@ -25,7 +25,7 @@ import {
   specOf,
 } from "./normalize.js";
 import type { Op, ServiceSpec } from "./ops.js";
-import { sortTable } from "./table.js";
+import { sortTable } from "./ipvsadm-text.js";
 
 /**
  * The table as the kernel would hold it: canonical settings, route/tunnel dest ports forced

@@ -6,7 +6,6 @@
 // tells exactly which op printed which error, and where a stopped batch stopped. What
 // counts is the read-back: an op is failed when its effect is not in the table.
 
-import { spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { type Applied, type Backend, BackendError } from "./backend.js";
 import { normalizeTable } from "./diff.js";
@@ -14,8 +13,9 @@ import type { Table } from "./model.js";
 import { destKey, serviceKey } from "./model.js";
 import { normalizeDest, normalizeSpec, sameDest, sameSpec, specOf } from "./normalize.js";
 import type { Op, OpFailure } from "./ops.js";
-import { formatOp, parseList, parseSave, parseThresholds, withThresholds } from "./table.js";
+import { formatOp, parseList, parseSave, parseThresholds, withThresholds } from "./ipvsadm-text.js";
 import { type ConnCounts, connKey } from "./conntrack.js";
+import { runProcess } from "../lib/process.js";
 
 export const NO_IPVS_MESSAGE =
   "this kernel has no IPVS (ipvsadm: Protocol not available); use --backend nftables or --backend memory";
@@ -25,11 +25,13 @@ export const DEFAULT_IPVSADM_PATHS = ["/sbin/ipvsadm", "/usr/sbin/ipvsadm"] as c
 const MARK_PREFIX = "--ldirector-mark-";
 const LIST_HEADER = "IP Virtual Server version";
 const READ_LINES = ["-S -n", "-L -n --thresholds"];
+/** ipvsadm's output is read whole (a table of thousands of services is a few MB); this only stops a runaway. */
+const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
 
 export interface IpvsadmOptions {
   /** The ipvsadm binary; default: the first of /sbin/ipvsadm, /usr/sbin/ipvsadm that exists. */
   path?: string;
-  /** Kill ipvsadm (its whole process group) after this long. Default 10 s. */
+  /** Stop ipvsadm (its whole process group) after this long. Default 10 s. */
   timeoutMs?: number;
   /** Environment for ipvsadm; default: this process's. */
   env?: NodeJS.ProcessEnv;
@@ -182,56 +184,32 @@ export class IpvsadmBackend implements Backend {
     return withThresholds(parseSave(save), parseThresholds(list));
   }
 
-  private run(args: string[], input: string): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(this.path, args, {
-        detached: true,
-        stdio: ["pipe", "pipe", "pipe"],
-        env: this.env ?? process.env,
-      });
-      let stdout = "";
-      let stderr = "";
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        killGroup(child.pid);
-      }, this.timeoutMs);
-      child.stdout.setEncoding("utf8").on("data", (c: string) => {
-        stdout += c;
-      });
-      child.stderr.setEncoding("utf8").on("data", (c: string) => {
-        stderr += c;
-      });
-      child.stdin.on("error", () => {
-        // ipvsadm may exit before reading all of stdin (usage error mid-batch): not our error.
-      });
-      child.on("error", (err: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        reject(this.spawnError(err));
-      });
-      child.on("close", (code) => {
-        clearTimeout(timer);
-        if (timedOut) {
-          reject(new BackendError(`${this.path} did not finish within ${this.timeoutMs} ms and was killed`));
-          return;
-        }
-        const unusable = unusableReason(code, stderr, this.path);
-        if (unusable) reject(new BackendError(unusable));
-        else resolve({ code, stdout, stderr });
-      });
-      child.stdin.end(input);
+  private async run(args: string[], input: string): Promise<RunResult> {
+    const r = await runProcess([this.path, ...args], {
+      input,
+      timeoutMs: this.timeoutMs,
+      env: this.env ?? process.env,
+      maxOutputBytes: MAX_OUTPUT_BYTES,
     });
+    if (r.ended === "spawn-error") throw this.spawnError(r.error);
+    if (r.ended !== "exit")
+      throw new BackendError(`${this.path} did not finish within ${this.timeoutMs} ms and was stopped`);
+    // A cut-off listing would read as a table with services missing, and the director would re-add them.
+    if (r.truncated) throw new BackendError(`${this.path} printed more than ${MAX_OUTPUT_BYTES} bytes`);
+    const unusable = unusableReason(r.code, r.stderr, this.path);
+    if (unusable) throw new BackendError(unusable);
+    return { code: r.code, stdout: r.stdout, stderr: r.stderr };
   }
 
-  private spawnError(err: NodeJS.ErrnoException): BackendError {
+  private spawnError(err: { code: string; message: string } | undefined): BackendError {
     const how = "name it with --ipvsadm PATH or the ipvsadm= directive";
-    if (err.code === "ENOENT") {
+    if (err?.code === "ENOENT") {
       const where = this.pathGiven ? this.path : DEFAULT_IPVSADM_PATHS.join(" or ");
       return new BackendError(`ipvsadm not found at ${where}: install ipvsadm, or ${how}`);
     }
-    if (err.code === "EACCES")
+    if (err?.code === "EACCES")
       return new BackendError(`${this.path} is not executable: fix its mode, or ${how}`);
-    return new BackendError(`cannot run ${this.path}: ${err.message}`);
+    return new BackendError(`cannot run ${this.path}: ${err?.message ?? "unknown error"}`);
   }
 }
 
@@ -254,15 +232,6 @@ function unusableReason(code: number | null, stderr: string, path: string): stri
     return `${path}: Permission denied (you must be root); run ldirector as root`;
   }
   return undefined;
-}
-
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-    // already gone
-  }
 }
 
 /** Run one read to learn at start whether ipvsadm works at all; throws BackendError if not. */

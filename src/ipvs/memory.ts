@@ -15,7 +15,7 @@ import {
   schedFlagBit,
 } from "./normalize.js";
 import type { Op, OpFailure, ServiceSpec } from "./ops.js";
-import { sortTable } from "./table.js";
+import { sortTable } from "./ipvsadm-text.js";
 
 export function cloneTable(table: Table): Table {
   return {

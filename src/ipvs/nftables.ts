@@ -1,7 +1,6 @@
 // The nftables backend: the same Table, balanced by nftables NAT instead of IPVS, for
 // kernels without IPVS. Each batch is one `nft -f -` transaction that replaces the
 // whole `table inet ldirector` (other tables are never touched), then one read-back.
-import { execFile } from "node:child_process";
 import { type Applied, type Backend, BackendError } from "./backend.js";
 import { type ConnCounts, parseConntrack } from "./conntrack.js";
 import { applyOps } from "./memory.js";
@@ -9,6 +8,7 @@ import type { Table } from "./model.js";
 import { parseNftJson } from "./nftables-parse.js";
 import { nftTable, nftUnsupported, renderTable } from "./nftables-render.js";
 import type { Op, OpFailure } from "./ops.js";
+import { runProcess } from "../lib/process.js";
 
 export interface NftablesOptions {
   /** The nft binary; default "nft" from PATH. */
@@ -23,29 +23,29 @@ interface Run {
   stderr: string;
 }
 
-function run(bin: string, args: string[], input?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      bin,
-      args,
-      { maxBuffer: 64 * 1024 * 1024, timeout: 30_000 },
-      (err, stdout, stderr) => {
-        const code = err ? ((err as { code?: number | string }).code ?? 1) : 0;
-        if (typeof code === "string") {
-          reject(
-            new BackendError(
-              code === "ENOENT"
-                ? `nft not found (${bin}); install nftables or use --backend ipvsadm|memory`
-                : `cannot run ${bin}: ${code}`,
-            ),
-          );
-          return;
-        }
-        resolve({ code, stdout, stderr });
-      },
-    );
-    if (input !== undefined) child.stdin?.end(input);
+const NFT_TIMEOUT_MS = 30_000;
+/** The ruleset and conntrack listings are read whole; this only stops a runaway. */
+const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+
+async function run(bin: string, args: string[], input?: string): Promise<Run> {
+  const r = await runProcess([bin, ...args], {
+    ...(input === undefined ? {} : { input }),
+    timeoutMs: NFT_TIMEOUT_MS,
+    maxOutputBytes: MAX_OUTPUT_BYTES,
   });
+  if (r.ended === "spawn-error") {
+    throw new BackendError(
+      r.error?.code === "ENOENT"
+        ? `nft not found (${bin}); install nftables or use --backend ipvsadm|memory`
+        : `cannot run ${bin}: ${r.error?.code ?? "unknown error"}`,
+    );
+  }
+  if (r.ended !== "exit")
+    throw new BackendError(`${bin} did not finish within ${NFT_TIMEOUT_MS} ms and was stopped`);
+  // A cut-off ruleset would read as a table with services missing.
+  if (r.truncated) throw new BackendError(`${bin} printed more than ${MAX_OUTPUT_BYTES} bytes`);
+  // Death by a signal counts as a failure, as a non-zero exit does.
+  return { code: r.code ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
 export class NftablesBackend implements Backend {

@@ -1,26 +1,12 @@
 // One canonical spelling for every value the kernel stores, so that a table we wrote and the
 // same table read back from ipvsadm compare equal. diff.ts and memory.ts both rely on it.
 
+import { SCHEDULERS } from "../vocabulary.js";
 import type { Dest, IpFamily, Service } from "./model.js";
 import type { ServiceSpec } from "./ops.js";
 
 /** Schedulers of a stock Linux kernel (ip_vs_*.ko); anything else is ENOENT. */
-export const KNOWN_SCHEDULERS: ReadonlySet<string> = new Set([
-  "rr",
-  "wrr",
-  "lc",
-  "wlc",
-  "lblc",
-  "lblcr",
-  "dh",
-  "sh",
-  "sed",
-  "nq",
-  "fo",
-  "ovf",
-  "mh",
-  "twos",
-]);
+export const KNOWN_SCHEDULERS: ReadonlySet<string> = new Set(SCHEDULERS);
 
 /** Persistence engines of a stock kernel. */
 export const KNOWN_PERSISTENCE_ENGINES: ReadonlySet<string> = new Set(["sip"]);

@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectChecker } from "../../src/checks/connect.js";
-import { close, listen, never, spec, target } from "./core/fixtures.js";
+import { close, listen, never, spec, target, underDeadline } from "./core/fixtures.js";
 import { createNetns, type TestNetns } from "./core/netns.js";
 
 describe("connectChecker", () => {
@@ -53,10 +53,11 @@ describe("connectChecker", () => {
     try {
       ns = createNetns();
       const started = performance.now();
-      const r = await connectChecker(
+      const r = await underDeadline(
+        "connect",
+        connectChecker,
         target(80, { address: ns.silent }),
         spec({ type: "connect", checkTimeoutMs: 500 }),
-        never(),
       );
       expect(r).toMatchObject({ ok: false, reason: "timeout after 500 ms" });
       expect(performance.now() - started).toBeLessThan(500 + 5000);

@@ -1,6 +1,7 @@
 // service=dns against a real dnsmasq (dnsmasq-base), started once for this file.
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { underDeadline } from "./core/fixtures.js";
 import { dnsChecker } from "../../src/checks/dns.js";
 import type { CheckSpec } from "../../src/config/types.js";
 import { type DnsmasqPeer, startDnsmasq } from "./peers/dnsmasq.js";
@@ -97,7 +98,12 @@ describe("dnsChecker against dnsmasq", () => {
     dns.process.signal("SIGSTOP");
     try {
       const started = performance.now();
-      const r = await dnsChecker(loopbackTarget(dns.port, "udp"), spec({ negotiateTimeoutMs: 800 }), quiet());
+      const r = await underDeadline(
+        "negotiate",
+        dnsChecker,
+        loopbackTarget(dns.port, "udp"),
+        spec({ negotiateTimeoutMs: 800 }),
+      );
       expect(r).toMatchObject({ ok: false, reason: "timeout after 800 ms" });
       expect(performance.now() - started).toBeLessThan(800 + 2000);
     } finally {
@@ -109,10 +115,11 @@ describe("dnsChecker against dnsmasq", () => {
 
   it("times out over UDP against a silent real, after one retransmission", async () => {
     const before = silentUdp.received();
-    const r = await dnsChecker(
+    const r = await underDeadline(
+      "negotiate",
+      dnsChecker,
       loopbackTarget(silentUdp.port, "udp"),
       spec({ negotiateTimeoutMs: 700 }),
-      quiet(),
     );
     expect(r).toMatchObject({ ok: false, reason: "timeout after 700 ms" });
     expect(silentUdp.received() - before).toBe(2);
@@ -120,10 +127,11 @@ describe("dnsChecker against dnsmasq", () => {
 
   it("uses TCP for a tcp virtual: a real that accepts TCP and never answers times out", async () => {
     const started = performance.now();
-    const r = await dnsChecker(
+    const r = await underDeadline(
+      "negotiate",
+      dnsChecker,
       loopbackTarget(silentTcp.port, "tcp"),
       spec({ negotiateTimeoutMs: 700 }),
-      quiet(),
     );
     expect(r).toMatchObject({ ok: false, reason: "timeout after 700 ms" });
     expect(performance.now() - started).toBeLessThan(700 + 2000);

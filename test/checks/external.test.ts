@@ -5,7 +5,7 @@ import { externalChecker } from "../../src/checks/external.js";
 import { runCheck } from "../../src/checks/run.js";
 import { parseConfigText } from "../../src/config/load.js";
 import { opts } from "../config/helpers.js";
-import { never, spec, target, tempDir } from "./core/fixtures.js";
+import { never, spec, target, tempDir, underDeadline } from "./core/fixtures.js";
 
 /** Gone means no such process or a zombie waiting for its reaper (it runs nothing). */
 function running(pid: number): boolean {
@@ -85,10 +85,11 @@ describe("externalChecker", () => {
     const pidFile = join(dir.path, "grandchild.pid");
     const hang = script("hang", `sleep 60 &\necho $! > '${pidFile}'\nwait`);
     const started = performance.now();
-    const r = await externalChecker(
+    const r = await underDeadline(
+      "external",
+      externalChecker,
       target(80),
       spec({ type: "external", command: `"${hang}"`, checkTimeoutMs: 500 }),
-      never(),
     );
     expect(r).toMatchObject({ ok: false, reason: "timeout after 500 ms" });
     expect(performance.now() - started).toBeLessThan(500 + 5000);
@@ -188,7 +189,12 @@ describe("externalChecker, external-perl", () => {
       "hang",
       `my $pid = fork(); if ($pid == 0) { exec("sleep", "60"); } open(my $f, ">", "${pidFile}"); print $f $pid; close $f; waitpid($pid, 0); exit 0;\n`,
     );
-    const r = await externalChecker(target(80), perl(hang, { checkTimeoutMs: 700 }), never());
+    const r = await underDeadline(
+      "external",
+      externalChecker,
+      target(80),
+      perl(hang, { checkTimeoutMs: 700 }),
+    );
     expect(r).toMatchObject({ ok: false, reason: "timeout after 700 ms" });
     await expect.poll(() => existsSync(pidFile), { timeout: 2000 }).toBe(true);
     await expect.poll(() => running(Number(readFileSync(pidFile, "utf8"))), { timeout: 2000 }).toBe(false);

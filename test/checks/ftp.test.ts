@@ -1,5 +1,6 @@
 // ftpChecker against Debian's vsftpd (anonymous, passive, binary), started in a temp dir.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { underDeadline } from "./core/fixtures.js";
 import { ftpChecker } from "../../src/checks/ftp.js";
 import { freePort } from "./peers/process.js";
 import { loopbackTarget, negotiateSpec, quiet } from "./peers/spec.js";
@@ -76,10 +77,11 @@ describe("ftpChecker against vsftpd", () => {
     ftp.freeze();
     try {
       const startedAt = performance.now();
-      const result = await ftpChecker(
+      const result = await underDeadline(
+        "negotiate",
+        ftpChecker,
         loopbackTarget(ftp.port),
         negotiateSpec("ftp", { request: "/check.txt", negotiateTimeoutMs: 500 }),
-        quiet(),
       );
       expect(result).toMatchObject({ ok: false, reason: "timeout after 500 ms" });
       expect(performance.now() - startedAt).toBeLessThan(500 + 3000);

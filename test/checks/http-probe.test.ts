@@ -6,7 +6,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { httpChecker } from "../../src/checks/http.js";
-import { close, listen, never, spec, target } from "./core/fixtures.js";
+import { close, listen, never, spec, target, underDeadline } from "./core/fixtures.js";
 
 /** What the server does once it has read a request for a path: write these, pausing where asked. */
 type Step = string | Buffer | { pauseMs: number };
@@ -80,7 +80,12 @@ describe("httpChecker, plain HTTP on a socket: odd responses from a raw server",
   const check = (script: Script, over: Parameters<typeof spec>[0] = {}) => {
     const path = `/case${++seq}`;
     scripts.set(path, script);
-    return httpChecker(target(port), spec({ request: path, receive: "OK", ...over }), never());
+    return underDeadline(
+      "negotiate",
+      httpChecker,
+      target(port),
+      spec({ request: path, receive: "OK", ...over }),
+    );
   };
 
   it("sends the request undici sends, byte for byte (compared with the undici path itself)", async () => {

@@ -8,7 +8,7 @@ import { ldapChecker } from "../../src/checks/ldap.js";
 import { pingChecker } from "../../src/checks/ping.js";
 import { popChecker } from "../../src/checks/pop.js";
 import { smtpChecker } from "../../src/checks/smtp.js";
-import { SERVICES } from "../../src/config/directives.js";
+import { SERVICES } from "../../src/vocabulary.js";
 import { fixedRegistry, makeSpec, makeTarget } from "../health/fixtures.js";
 
 describe("the checker registry", () => {

@@ -1,5 +1,6 @@
 // service=ldap and ldaps against a real OpenLDAP slapd, started once for this file.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { underDeadline } from "./core/fixtures.js";
 import { ldapChecker } from "../../src/checks/ldap.js";
 import type { CheckSpec } from "../../src/config/types.js";
 import { type SilentPeer, silentTcpServer } from "./peers/silent.js";
@@ -97,7 +98,12 @@ describe("ldapChecker against slapd", () => {
 
   it("times out against a real that accepts and never answers", async () => {
     const started = performance.now();
-    const r = await ldapChecker(loopbackTarget(silent.port), spec({ negotiateTimeoutMs: 700 }), quiet());
+    const r = await underDeadline(
+      "negotiate",
+      ldapChecker,
+      loopbackTarget(silent.port),
+      spec({ negotiateTimeoutMs: 700 }),
+    );
     expect(r).toMatchObject({ ok: false, reason: "timeout after 700 ms" });
     expect(performance.now() - started).toBeLessThan(700 + 2000);
   });
@@ -106,10 +112,11 @@ describe("ldapChecker against slapd", () => {
     ldap.process.signal("SIGSTOP");
     try {
       const started = performance.now();
-      const r = await ldapChecker(
+      const r = await underDeadline(
+        "negotiate",
+        ldapChecker,
         loopbackTarget(ldap.ldapPort),
         spec({ login: ldap.userDn, passwd: ldap.userPassword, negotiateTimeoutMs: 800 }),
-        quiet(),
       );
       expect(r).toMatchObject({ ok: false, reason: "timeout after 800 ms" });
       expect(performance.now() - started).toBeLessThan(800 + 2000);

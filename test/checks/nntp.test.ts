@@ -4,6 +4,7 @@
 import { createRequire } from "node:module";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { underDeadline } from "./core/fixtures.js";
 import { nntpChecker } from "../../src/checks/nntp.js";
 import { freePort } from "./peers/process.js";
 import { type SilentPeer, silentTcpServer } from "./peers/silent.js";
@@ -61,10 +62,11 @@ describe("nntpChecker", () => {
 
   it("gives up at negotiatetimeout when the real never greets", async () => {
     const startedAt = performance.now();
-    const result = await nntpChecker(
+    const result = await underDeadline(
+      "negotiate",
+      nntpChecker,
       loopbackTarget(hung.port),
       negotiateSpec("nntp", { negotiateTimeoutMs: 300 }),
-      quiet(),
     );
     expect(result).toMatchObject({ ok: false, reason: "timeout after 300 ms" });
     expect(performance.now() - startedAt).toBeLessThan(300 + 3000);

@@ -1,5 +1,6 @@
 // popChecker (pop and pops) against Debian's dovecot, started in a temp dir.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { underDeadline } from "./core/fixtures.js";
 import { popChecker } from "../../src/checks/pop.js";
 import { type DovecotPeer, startDovecot } from "./peers/dovecot.js";
 import { freePort } from "./peers/process.js";
@@ -76,10 +77,11 @@ describe("popChecker against dovecot", () => {
     dovecot.freeze();
     try {
       const startedAt = performance.now();
-      const result = await popChecker(
+      const result = await underDeadline(
+        "negotiate",
+        popChecker,
         loopbackTarget(dovecot.pop3s),
         negotiateSpec("pops", { negotiateTimeoutMs: 400 }),
-        quiet(),
       );
       expect(result).toMatchObject({ ok: false, reason: "timeout after 400 ms" });
       expect(performance.now() - startedAt).toBeLessThan(400 + 3000);

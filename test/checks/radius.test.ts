@@ -1,5 +1,6 @@
 // service=radius against a real FreeRADIUS 3 (freeradius), started once for this file.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { underDeadline } from "./core/fixtures.js";
 import { radiusChecker } from "../../src/checks/radius.js";
 import type { CheckSpec } from "../../src/config/types.js";
 import { type FreeRadiusPeer, startFreeRadius } from "./peers/freeradius.js";
@@ -46,10 +47,11 @@ describe("radiusChecker against FreeRADIUS", () => {
   });
 
   it("is not up with a wrong shared secret, and names neither secret", async () => {
-    const r = await radiusChecker(
+    const r = await underDeadline(
+      "negotiate",
+      radiusChecker,
       loopbackTarget(rad.port, "udp"),
       spec({ secret: "wrong-secret-123", negotiateTimeoutMs: 1200 }),
-      quiet(),
     );
     expect(r.ok).toBe(false);
     // FreeRADIUS drops a request whose Message-Authenticator fails, so this is a timeout.
@@ -68,10 +70,11 @@ describe("radiusChecker against FreeRADIUS", () => {
   it("times out against a real that takes datagrams and never answers, after retransmitting", async () => {
     const before = silent.received();
     const started = performance.now();
-    const r = await radiusChecker(
+    const r = await underDeadline(
+      "negotiate",
+      radiusChecker,
       loopbackTarget(silent.port, "udp"),
       spec({ negotiateTimeoutMs: 900 }),
-      quiet(),
     );
     expect(r).toMatchObject({ ok: false, reason: "timeout after 900 ms" });
     expect(performance.now() - started).toBeLessThan(900 + 2000);
@@ -81,10 +84,11 @@ describe("radiusChecker against FreeRADIUS", () => {
   it("times out when FreeRADIUS is frozen (SIGSTOP), then recovers", async () => {
     rad.process.signal("SIGSTOP");
     try {
-      const r = await radiusChecker(
+      const r = await underDeadline(
+        "negotiate",
+        radiusChecker,
         loopbackTarget(rad.port, "udp"),
         spec({ negotiateTimeoutMs: 800 }),
-        quiet(),
       );
       expect(r).toMatchObject({ ok: false, reason: "timeout after 800 ms" });
     } finally {

@@ -1,6 +1,7 @@
 // sipChecker against SIPp (Debian sip-tester) playing a user agent server that answers
 // OPTIONS, over UDP and over TCP.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { underDeadline } from "./core/fixtures.js";
 import { sipChecker, sipOptionsRequest } from "../../src/checks/sip.js";
 import { freePort } from "./peers/process.js";
 import { type SilentPeer, silentUdpSocket } from "./peers/silent.js";
@@ -57,7 +58,12 @@ describe("sipChecker against SIPp", () => {
 
   it("is down over UDP when nothing listens (ICMP refusal or timeout)", async () => {
     const spec = negotiateSpec("sip", { login: "probe@example.test", negotiateTimeoutMs: 500 });
-    const result = await sipChecker(loopbackTarget(await freePort(true), "udp"), spec, quiet());
+    const result = await underDeadline(
+      "negotiate",
+      sipChecker,
+      loopbackTarget(await freePort(true), "udp"),
+      spec,
+    );
     expect(result.ok).toBe(false);
     expect(result.reason).toMatch(/ECONNREFUSED|timeout after 500 ms/);
   });
@@ -65,7 +71,7 @@ describe("sipChecker against SIPp", () => {
   it("gives up at negotiatetimeout when the real swallows the request", async () => {
     const startedAt = performance.now();
     const spec = negotiateSpec("sip", { login: "probe@example.test", negotiateTimeoutMs: 400 });
-    const result = await sipChecker(loopbackTarget(hung.port, "udp"), spec, quiet());
+    const result = await underDeadline("negotiate", sipChecker, loopbackTarget(hung.port, "udp"), spec);
     expect(result).toMatchObject({ ok: false, reason: "timeout after 400 ms" });
     expect(hung.received()).toBe(1);
     expect(performance.now() - startedAt).toBeLessThan(400 + 3000);

@@ -3,6 +3,7 @@
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { underDeadline } from "./core/fixtures.js";
 import { smtpChecker } from "../../src/checks/smtp.js";
 import { freePort } from "./peers/process.js";
 import { type SilentPeer, silentTcpServer } from "./peers/silent.js";
@@ -105,10 +106,11 @@ describe("smtpChecker against smtp-server", () => {
 
   it("gives up at negotiatetimeout when the real accepts and never greets", async () => {
     const startedAt = performance.now();
-    const result = await smtpChecker(
+    const result = await underDeadline(
+      "negotiate",
+      smtpChecker,
       loopbackTarget(hung.port),
       negotiateSpec("smtp", { negotiateTimeoutMs: 400 }),
-      quiet(),
     );
     expect(result).toMatchObject({ ok: false, reason: "timeout after 400 ms" });
     expect(performance.now() - startedAt).toBeLessThan(400 + 3000);

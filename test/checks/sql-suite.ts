@@ -6,6 +6,7 @@ import type { Checker } from "../../src/checks/types.js";
 import { freePort } from "./peers/process.js";
 import { type SilentPeer, silentTcpServer } from "./peers/silent.js";
 import { loopbackTarget, negotiateSpec, quiet } from "./peers/spec.js";
+import { underDeadline } from "./core/fixtures.js";
 
 export interface SqlPeer {
   port: number;
@@ -107,7 +108,12 @@ export function sqlCheckerSuite(s: SqlSuite): void {
 
     it("times out against a real that accepts and never answers", async () => {
       const started = performance.now();
-      const r = await check(loopbackTarget(silent.port), spec({ negotiateTimeoutMs: 700 }), quiet());
+      const r = await underDeadline(
+        "negotiate",
+        check,
+        loopbackTarget(silent.port),
+        spec({ negotiateTimeoutMs: 700 }),
+      );
       expect(r).toMatchObject({ ok: false, reason: "timeout after 700 ms" });
       expect(performance.now() - started).toBeLessThan(700 + 2000);
     });
@@ -116,7 +122,12 @@ export function sqlCheckerSuite(s: SqlSuite): void {
       db.process.signal("SIGSTOP");
       try {
         const started = performance.now();
-        const r = await check(loopbackTarget(db.port), spec({ negotiateTimeoutMs: 800 }), quiet());
+        const r = await underDeadline(
+          "negotiate",
+          check,
+          loopbackTarget(db.port),
+          spec({ negotiateTimeoutMs: 800 }),
+        );
         expect(r).toMatchObject({ ok: false, reason: "timeout after 800 ms" });
         expect(performance.now() - started).toBeLessThan(800 + 2000);
       } finally {

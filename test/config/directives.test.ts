@@ -23,7 +23,7 @@ const accepted: Record<string, Accept[]> = {
   negotiatetimeout: [
     [[], [], (c) => first(c).check.negotiateTimeoutMs, 30000],
     [["checktimeout=2"], [], (c) => first(c).check.negotiateTimeoutMs, 2000],
-    // A block value of the other kind beats a global value of the same kind (§1.6).
+    // A block value of the other kind beats a global value of the same kind (ld_setup).
     [["negotiatetimeout=3"], ["checktimeout=1"], (c) => first(c).check.negotiateTimeoutMs, 1000],
     [["negotiatetimeout=3"], ["checktimeout=1"], (c) => first(c).check.checkTimeoutMs, 1000],
     [["checktimeout=8", "negotiatetimeout=3"], [], (c) => first(c).check.negotiateTimeoutMs, 3000],

@@ -81,7 +81,7 @@ describe("virtual= forms", () => {
   });
 
   it("fwmarks take the kernel's whole u32 range, 1..4294967295", async () => {
-    // ipvsadm lists marks from 2^31 up negative; src/ipvs/table.ts reads them back (issue 12).
+    // ipvsadm lists marks from 2^31 up negative; src/ipvs/ipvsadm-text.ts reads them back (issue 12).
     for (const mark of [1, 2147483647, 2147483648, 3000000000, 4294967295]) {
       const c = await load(block(`virtual=${mark}`, "real=10.0.0.1 gate"));
       expect(c.virtuals[0]!.fwmark).toBe(mark);

@@ -77,11 +77,23 @@ describe("runCommand", () => {
     const r = await runCommand([s], { timeoutMs: 300 });
     expect(r.timedOut).toBe(true);
     expect(r.code).toBeNull();
-    expect(r.signal).toBe("SIGKILL");
+    // SIGTERM first: the shell dies of it, and so does everything in its group.
+    expect(r.signal).toBe("SIGTERM");
     const grandchild = await readPid(pidFile);
     leftovers.push(grandchild);
     for (let i = 0; i < 50 && alive(grandchild); i++) await sleep(20);
     expect(alive(grandchild)).toBe(false);
+  });
+
+  it("kills a command that ignores SIGTERM with SIGKILL after the grace", async () => {
+    const pidFile = join(dir, "stubborn.pid");
+    const s = await script("stubborn.sh", `trap '' TERM\nsleep 30 &\necho $! > ${pidFile}\nwait\nsleep 30`);
+    const r = await runCommand([s], { timeoutMs: 300 });
+    expect(r).toMatchObject({ timedOut: true, code: null, signal: "SIGKILL" });
+    const child = await readPid(pidFile);
+    leftovers.push(child);
+    for (let i = 0; i < 100 && alive(child); i++) await sleep(20);
+    expect(alive(child)).toBe(false);
   });
 
   it("returns when the command exits even if a child it started keeps the output open", async () => {

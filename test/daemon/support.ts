@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { Daemon, type DaemonOptions } from "../../src/daemon/daemon.js";
 import { MemoryBackend } from "../../src/ipvs/memory.js";
-import { parseSave } from "../../src/ipvs/table.js";
+import { parseSave } from "../../src/ipvs/ipvsadm-text.js";
 
 export class Scratch {
   readonly dir = mkdtempSync(join(tmpdir(), "ldirector-daemon-"));

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { Table } from "../../src/ipvs/model.js";
-import { parseSave } from "../../src/ipvs/table.js";
+import { parseSave } from "../../src/ipvs/ipvsadm-text.js";
 import { until } from "../daemon/support.js";
 
 export const root = resolve(import.meta.dirname, "../..");

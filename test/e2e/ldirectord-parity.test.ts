@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSy
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { sortTable, parseSave } from "../../src/ipvs/table.js";
+import { sortTable, parseSave } from "../../src/ipvs/ipvsadm-text.js";
 import type { Table } from "../../src/ipvs/model.js";
 import { cli, requireBuild, standIn } from "./harness.js";
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { diff, normalizeTable } from "../../src/ipvs/diff.js";
 import { applyOps } from "../../src/ipvs/memory.js";
 import { serviceKey, type Table } from "../../src/ipvs/model.js";
-import { formatOp } from "../../src/ipvs/table.js";
+import { formatOp } from "../../src/ipvs/ipvsadm-text.js";
 import { tableArb } from "./arbitraries.js";
 import { dest, fwmark, table, tcp, udp } from "./build.js";
 

@@ -8,7 +8,7 @@ import { connKey } from "../../src/ipvs/conntrack.js";
 import { diff } from "../../src/ipvs/diff.js";
 import { IpvsadmBackend, NO_IPVS_MESSAGE, probeIpvsadm, restoreScript } from "../../src/ipvs/ipvsadm.js";
 import type { Op, ServiceSpec } from "../../src/ipvs/ops.js";
-import { formatSave } from "../../src/ipvs/table.js";
+import { formatSave } from "../../src/ipvs/ipvsadm-text.js";
 import { dest, fwmark, table, tcp } from "./build.js";
 
 const STAND_IN = resolve("test/fixtures/ipvsadm");

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { afterEach, expect, it } from "vitest";
-import { parseSave, sortTable } from "../../src/ipvs/table.js";
+import { parseSave, sortTable } from "../../src/ipvs/ipvsadm-text.js";
 import { dest, table, tcp } from "./build.js";
 
 const STAND_IN = resolve("test/fixtures/ipvsadm");

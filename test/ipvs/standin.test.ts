@@ -38,7 +38,7 @@ const SAMPLE_COMMANDS = [
 ];
 
 describe("output formats", () => {
-  it("prints -L -n exactly as ipvsadm-formats.md shows, sorted, with trailing spaces", () => {
+  it("prints -L -n exactly as ipvsadm 1.31 does, sorted, with trailing spaces", () => {
     expect(restore(SAMPLE_COMMANDS).code).toBe(0);
     expect(ipvsadm(["-L", "-n"]).stdout).toBe(
       [

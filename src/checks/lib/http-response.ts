@@ -2,7 +2,7 @@
 // headers a check needs, and at most `maxBody` bytes of body. It takes what real servers
 // send as llhttp (undici's parser) does where that is clear, and is lenient where a
 // health check gains nothing by being strict: bare LF line ends, folded header lines
-// (joined with a space, as RFC 9112 §5.2 lets a recipient do), a missing reason phrase.
+// (joined with a space, as RFC 9112 section 5.2 lets a recipient do), a missing reason phrase.
 // Interim 1xx answers (100 Continue, 103 Early Hints) are skipped. The body ends at
 // Content-Length, at the last chunk of a chunked body, or when the server closes; the
 // bytes are raw (no content decoding), as undici hands them over.
@@ -231,7 +231,7 @@ function framingOf(head: ResponseHead, noBody: boolean): Framing | string {
   const te = head.headers.get("transfer-encoding");
   if (te !== undefined) {
     const codings = te.split(",").map((c) => c.trim().toLowerCase());
-    // A body whose last coding is not chunked runs until the server closes (RFC 9112 §6.3).
+    // A body whose last coding is not chunked runs until the server closes (RFC 9112 section 6.3).
     return codings.at(-1) === "chunked" ? { kind: "chunked", at: "size", left: 0 } : { kind: "close" };
   }
   const cl = head.headers.get("content-length");

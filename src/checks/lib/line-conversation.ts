@@ -237,7 +237,7 @@ export function quoteReply(line: string): string {
 
 /**
  * The whole shape of a banner check: connect to the target (TLS when asked), run `talk`
- * under the spec's negotiatetimeout, and turn what happened into a CheckResult. `talk`
+ * until the signal aborts (runCheck aborts it at negotiatetimeout), and turn what happened into a CheckResult. `talk`
  * returns the reason for "up" and throws a ConversationError with the reason for "down".
  */
 export async function conversationCheck(
@@ -248,7 +248,6 @@ export async function conversationCheck(
   talk: (conversation: LineConversation) => Promise<string>,
 ): Promise<CheckResult> {
   const startedAt = performance.now();
-  const limit = checkDeadline(signal, spec.negotiateTimeoutMs);
   try {
     const reason = await withLineConversation(
       {
@@ -258,15 +257,14 @@ export async function conversationCheck(
         tlsVerify: spec.tlsVerify,
         tlsCaFile: spec.tlsCaFile,
         servername: spec.virtualHost,
-        signal: limit.signal,
+        signal,
       },
       talk,
     );
     return up(reason, startedAt);
   } catch (err) {
-    return down(limit.signal.aborted ? limit.reason : errorReason(err), startedAt);
-  } finally {
-    limit.dispose();
+    // runCheck aborts the signal at negotiatetimeout.
+    return down(signal.aborted ? timeoutReason(spec.negotiateTimeoutMs) : errorReason(err), startedAt);
   }
 }
 
@@ -278,33 +276,4 @@ export function errorReason(err: unknown): string {
 export function singleLine(what: string, value: string): string {
   if (/[\r\n]/.test(value)) throw new ConversationError(`${what} contains a line break`);
   return value;
-}
-
-export interface CheckDeadline {
-  /** Aborts when the caller aborts or `ms` has passed, whichever comes first. */
-  signal: AbortSignal;
-  /** "timeout after N ms": the reason to give once `signal` has aborted. */
-  reason: string;
-  /** Clears the timer and the listener on the caller's signal. Call in `finally`. */
-  dispose(): void;
-}
-
-/**
- * A negotiate check's own deadline (negotiatetimeout) on top of the caller's signal, so a
- * checker called without a watchdog still ends, and still says why.
- */
-export function checkDeadline(outer: AbortSignal, ms: number): CheckDeadline {
-  const controller = new AbortController();
-  const abort = () => controller.abort();
-  const timer = setTimeout(abort, Math.max(0, ms));
-  if (outer.aborted) abort();
-  else outer.addEventListener("abort", abort, { once: true });
-  return {
-    signal: controller.signal,
-    reason: timeoutReason(ms),
-    dispose() {
-      clearTimeout(timer);
-      outer.removeEventListener("abort", abort);
-    },
-  };
 }

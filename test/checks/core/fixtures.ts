@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CheckTarget } from "../../../src/checks/types.js";
+import type { CheckerRegistry, CheckKind } from "../../../src/checks/registry.js";
+import { runCheck } from "../../../src/checks/run.js";
+import type { Checker, CheckResult, CheckTarget } from "../../../src/checks/types.js";
 import type { CheckSpec } from "../../../src/config/types.js";
 import { checkSpec } from "../../support/spec.js";
 
@@ -57,4 +59,23 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A checker run as the daemon runs it, under runCheck: runCheck owns the deadline (the
+ * spec's checktimeout or negotiatetimeout) and the checker only honours its signal.
+ */
+export function underDeadline(
+  kind: CheckKind,
+  checker: Checker,
+  t: CheckTarget,
+  s: CheckSpec,
+): Promise<CheckResult> {
+  const registry: CheckerRegistry = {
+    connect: checker,
+    ping: checker,
+    external: checker,
+    negotiate: { [s.service]: checker },
+  };
+  return runCheck(t, s, { kind, registry });
 }

@@ -6,6 +6,7 @@ import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { conversationCheck } from "../../../src/checks/lib/line-conversation.js";
 import { loopbackTarget, negotiateSpec, quiet } from "../peers/spec.js";
+import { underDeadline } from "../core/fixtures.js";
 
 const servers: net.Server[] = [];
 const timers: NodeJS.Timeout[] = [];
@@ -46,17 +47,18 @@ async function hostile(behave: (socket: net.Socket) => void): Promise<{ port: nu
 }
 
 /** A banner check that wants one "OK" line. */
+/** A banner check that wants the line "OK", run under runCheck's deadline as the daemon runs it. */
 const wantsOkLine = (port: number, negotiateTimeoutMs = 1000) =>
-  conversationCheck(
+  underDeadline(
+    "negotiate",
+    (target, spec, signal) =>
+      conversationCheck(target, spec, signal, false, async (c) => {
+        const line = await c.readLine();
+        if (line !== "OK") throw new Error(`not OK: ${line}`);
+        return "fine";
+      }),
     loopbackTarget(port),
     negotiateSpec("pop", { negotiateTimeoutMs }),
-    quiet(),
-    false,
-    async (c) => {
-      const line = await c.readLine();
-      if (line !== "OK") throw new Error(`not OK: ${line}`);
-      return "fine";
-    },
   );
 
 async function closedOnBothSides(open: () => number): Promise<void> {

@@ -1,33 +1,34 @@
 // The negotiate checks that drive a client library (SQL, LDAP) or a hand-made client
-// (DNS, RADIUS) share one shape: start some I/O, and stop it for good when the check's
-// own timeout passes or the caller aborts. ldirectord's SQL checks had no timeout at all
-// and a hung database froze the whole daemon; here every such check ends on time and
-// releases what it opened, whatever the library is still waiting for.
+// (DNS, RADIUS) share one shape: start some I/O, and stop it for good when the signal
+// aborts (runCheck aborts it at negotiatetimeout, or when the daemon stops the check).
+// ldirectord's SQL checks had no timeout at all and a hung database froze the whole
+// daemon; here every such check ends when told and releases what it opened, whatever
+// the library is still waiting for.
 import type { CheckResult } from "../types.js";
 import { down, timeoutReason } from "./result.js";
 
-export interface DeadlineScope {
-  /** Aborts when the deadline passes or the caller aborts. */
+export interface StopScope {
+  /** Aborts when the check is stopped or `work` has finished. */
   signal: AbortSignal;
   /** Registers a release (destroy a socket, end a client); all run once when the check ends. */
   defer(release: () => void): void;
 }
 
 /**
- * Runs `work` until it resolves, `timeoutMs` passes or `signal` aborts, whichever is first.
- * A timeout or abort gives "timeout after N ms"; a thrown error gives down with its message.
- * Never rejects; late results and late errors of `work` are dropped.
+ * Runs `work` until it resolves or `signal` aborts, whichever is first. An abort gives
+ * "timeout after `timeoutMs` ms" (the deadline runCheck enforced); a thrown error gives
+ * down with its message. Never rejects; late results and late errors of `work` are dropped.
  */
-export async function withDeadline(
+export async function untilStopped(
   timeoutMs: number,
   signal: AbortSignal,
   startedAt: number,
-  work: (scope: DeadlineScope) => Promise<CheckResult>,
+  work: (scope: StopScope) => Promise<CheckResult>,
   describeError: (err: unknown) => string,
 ): Promise<CheckResult> {
   const stop = new AbortController();
   const releases: (() => void)[] = [];
-  const scope: DeadlineScope = { signal: stop.signal, defer: (release) => releases.push(release) };
+  const scope: StopScope = { signal: stop.signal, defer: (release) => releases.push(release) };
   const timedOut = () => down(timeoutReason(timeoutMs), startedAt);
   if (signal.aborted) return timedOut();
 
@@ -38,14 +39,11 @@ export async function withDeadline(
   });
   const abortFromCaller = () => stop.abort();
   signal.addEventListener("abort", abortFromCaller, { once: true });
-  const timer =
-    Number.isFinite(timeoutMs) && timeoutMs > 0 ? setTimeout(() => stop.abort(), timeoutMs) : undefined;
 
   const worked = (async () => work(scope))().catch((err: unknown) => down(describeError(err), startedAt));
   try {
     return await Promise.race([worked, stopped]);
   } finally {
-    clearTimeout(timer);
     signal.removeEventListener("abort", abortFromCaller);
     stop.signal.removeEventListener("abort", onStop);
     // Tell `work` it is over (so its own loops stop), then free what it opened.
@@ -58,6 +56,18 @@ export async function withDeadline(
       }
     }
   }
+}
+
+/** How far past the check's deadline a client library's own timeouts are set. */
+const LIBRARY_MARGIN_MS = 1000;
+
+/**
+ * The value for a client library's own timeout options (connect, query). They are only a
+ * backstop that keeps the library from waiting forever should it outlive the check: set
+ * past the deadline, they never race runCheck's abort, which alone decides a timeout.
+ */
+export function libraryTimeoutMs(deadlineMs: number): number {
+  return deadlineMs + LIBRARY_MARGIN_MS;
 }
 
 /** "prefix: CODE message", on one line and short, for a library error of unknown shape. */

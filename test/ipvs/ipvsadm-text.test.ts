@@ -9,11 +9,11 @@ import {
   sortTable,
   TableParseError,
   withThresholds,
-} from "../../src/ipvs/table.js";
+} from "../../src/ipvs/ipvsadm-text.js";
 import { realCases } from "../fixtures/realipvs/cases.js";
 import { dest, fwmark, table, tcp, udp } from "./build.js";
 
-// The samples of ../shared/ipvsadm-formats.md, byte for byte (trailing spaces included).
+// Samples of ipvsadm 1.31's output, byte for byte (trailing spaces included).
 const LIST_SAMPLE = [
   "IP Virtual Server version 1.2.1 (size=4096)",
   "Prot LocalAddress:Port Scheduler Flags",
