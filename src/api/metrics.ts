@@ -6,7 +6,8 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { CheckResult } from "../checks/types.js";
 import type { Health } from "../health/types.js";
-import type { OverrideMode, RealView, StatusView, VirtualView } from "./types.js";
+import { overrideModes } from "../control/verbs.js";
+import type { RealView, StatusView, VirtualView } from "./types.js";
 
 type Labels = Record<string, string>;
 /** A gauge or counter whose value is copied from the snapshot, and how to read it there. */
@@ -18,7 +19,6 @@ const bit = (b: boolean) => (b ? 1 : 0);
 const REAL: readonly string[] = ["virtual", "real"];
 const OVERRIDE: readonly string[] = [...REAL, "mode"];
 const HEALTHS: readonly Health[] = ["up", "down", "unknown"];
-const MODES: readonly OverrideMode[] = ["drained", "disabled"];
 const SERVING: readonly StatusView["state"][] = ["running", "reloading"];
 /** A healthy peer answers a check in about a millisecond; a sick one runs into timeouts of seconds. */
 const LATENCY_BUCKETS: readonly number[] = [
@@ -126,7 +126,8 @@ export class Metrics {
         live.add(key(labels));
         for (const [m, read] of this.perReal) put(m, labels, read(r));
         for (const state of HEALTHS) this.state.set({ ...labels, state }, bit(r.health === state));
-        for (const mode of MODES) this.override.set({ ...labels, mode }, bit(r.override?.mode === mode));
+        for (const mode of overrideModes)
+          this.override.set({ ...labels, mode }, bit(r.override?.mode === mode));
       }
     }
     for (const [k, labels] of this.observed) {

@@ -3,12 +3,12 @@
 // (life cycle, reload counters, transitions). Pure: plain values in, plain values out.
 import type {
   DirectorCountersView,
-  OverrideView,
   RealView,
   StatusView,
   TransitionView,
   VirtualView,
 } from "../api/types.js";
+import type { Override } from "../control/override.js";
 import type { DirectorStatus } from "../director/director.js";
 import type { ProbeStatus } from "../health/monitor.js";
 import type { ConnCounts } from "../ipvs/conntrack.js";
@@ -23,7 +23,7 @@ export interface StatusParts {
   director: DirectorStatus;
   probes: readonly ProbeStatus[];
   connections: Readonly<Record<string, ConnCounts>>;
-  overrides: ReadonlyMap<string, OverrideView>;
+  overrides: ReadonlyMap<string, Override>;
   transitions: TransitionView[];
   daemon: { configGeneration: number; reloads: number; reloadErrors: number };
 }

@@ -82,7 +82,7 @@ describe("Daemon overrides", () => {
       return apply(ops);
     };
     const second = await start(backend);
-    await second.d.act("check", { virtual: V, real: "10.0.0.2" });
+    await second.d.act("recheck", { virtual: V, real: "10.0.0.2" });
     expect(applied.some((a) => a.endsWith("10.0.0.3"))).toBe(false);
     expect(await weights(backend)).toEqual({ "10.0.0.2": 1, "10.0.0.4": 3 });
   });

@@ -44,7 +44,7 @@ function status(): StatusView {
               health: "up",
               configuredWeight: 3,
               tableWeight: 0,
-              override: { drained: true },
+              override: { mode: "drained", since: 0 },
               maintenance: false,
             },
           ],

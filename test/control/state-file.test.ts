@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { defaultStateFile, OverrideStore, stateDir } from "../../src/daemon/overrides.js";
+import { defaultStateFile, StateFile as OverrideStore, stateDir } from "../../src/control/state-file.js";
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));

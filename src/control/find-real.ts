@@ -2,9 +2,9 @@
 // `ldirector status` prints, or the short forms people type (the virtual without its
 // protocol, a firewall mark number, the real's address without its port) as long as
 // they name exactly one.
-import { ApiError } from "../api/errors.js";
 import type { RealServer, VirtualService } from "../config/types.js";
 import { hostPort, realId } from "../director/ids.js";
+import { Refused } from "./refused.js";
 
 export function findReal(
   virtuals: readonly VirtualService[],
@@ -54,7 +54,7 @@ function dedupe(reals: RealServer[], v: VirtualService): RealServer[] {
 }
 
 function one<T>(found: T[], none: () => string, many: (found: T[]) => string): T {
-  if (found.length === 0) throw new ApiError(404, none());
-  if (found.length > 1) throw new ApiError(409, many(found));
+  if (found.length === 0) throw new Refused("not-found", none());
+  if (found.length > 1) throw new Refused("conflict", many(found));
   return found[0]!;
 }
