@@ -38,6 +38,8 @@ export class RuntimeControl {
     drain: (p) => this.setOverride(p, "drain", (since) => ({ mode: "drained", since })),
     disable: (p) => this.setOverride(p, "disable", (since) => ({ mode: "disabled", since })),
     enable: (p) => this.setOverride(p, "enable", () => undefined),
+    weight: (p) =>
+      this.setOverride(p, "weight", (since) => ({ mode: "weighted", weight: Number(p.weight), since })),
     recheck: (p) => this.recheck(p),
   };
 

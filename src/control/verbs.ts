@@ -4,7 +4,7 @@
 // (api/page.ts) and the override label of the metrics. Each row has its handler in
 // control.ts, checked by the compiler: a new verb is one row here and one handler there.
 import type { Override, OverrideMode } from "./override.js";
-import { type Param, REAL, VIRTUAL } from "./params.js";
+import { type Param, REAL, VIRTUAL, WEIGHT } from "./params.js";
 import { Refused } from "./refused.js";
 
 export interface VerbResult {
@@ -95,6 +95,18 @@ export const verbs = [
     route: "/reals/enable",
     help: "back to what its checks say",
     button: { label: "Enable", idleWhen: "" },
+    timeoutMs: TABLE_WRITE_MS,
+    say: sayOverride,
+  },
+  {
+    name: "weight",
+    words: ["weight"],
+    params: [VIRTUAL, REAL, WEIGHT],
+    method: "POST",
+    route: "/reals/weight",
+    help: "weight N instead of the configured one while it is up",
+    button: { label: "Set weight", ask: "weight" },
+    sets: "weighted",
     timeoutMs: TABLE_WRITE_MS,
     say: sayOverride,
   },

@@ -155,3 +155,51 @@ describe("runtime control", () => {
     await h.stop(d);
   });
 });
+
+describe("the weight verb", () => {
+  it("sets a real's weight through the CLI and the control socket, survives a restart, enable undoes it", async () => {
+    h = new Harness();
+    const [a, b] = [await h.real("a"), await h.real("b")];
+    h.writeConfig(config([a, b]));
+    // The memory backend: the table is the daemon's own, read back through status.
+    const memory = ["--backend", "memory"];
+    const tableWeights = async (): Promise<Record<number, number | undefined>> => {
+      const out = await h.run(["--json", h.config, "status"]);
+      // Not up yet: no table to read.
+      if (out.code !== 0) return {};
+      const s = JSON.parse(out.stdout);
+      const reals = (s.virtuals?.[0]?.reals ?? []) as { address: string; tableWeight?: number }[];
+      return Object.fromEntries(reals.map((r) => [Number(r.address.split(":")[1]), r.tableWeight]));
+    };
+    let d = h.startDaemon(memory);
+    await h.until("both in", async () => {
+      const w = await tableWeights();
+      return w[a.port] === 1 && w[b.port] === 2;
+    });
+
+    const set = await h.run([h.config, "weight", V, `127.0.0.1:${b.port}`, "7"]);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toMatch(/: weight 7 \(since /);
+    // Answered once the table has it.
+    expect((await tableWeights())[b.port]).toBe(7);
+    const status = await h.run([h.config, "status"]);
+    expect(status.stdout).toMatch(
+      new RegExp(`127\\.0\\.0\\.1:${b.port}\\s+up\\s+\\d+s\\s+2\\s+7\\s+weighted`),
+    );
+
+    const bad = await h.run([h.config, "weight", V, `127.0.0.1:${b.port}`, "lots"]);
+    expect(bad.code).toBe(4);
+    expect(bad.stderr).toMatch(/weight must be a whole number from 0 to 65535, not "lots"/);
+    expect((await h.run([h.config, "weight", V, `127.0.0.1:${b.port}`])).code).toBe(255);
+
+    expect(await h.stop(d)).toBe(0);
+    d = h.startDaemon(memory);
+    await h.until("b back at the operator's weight", async () => (await tableWeights())[b.port] === 7);
+    expect((await tableWeights())[a.port]).toBe(1);
+
+    const json = await h.run(["--json", h.config, "enable", V, `127.0.0.1:${b.port}`]);
+    expect(JSON.parse(json.stdout)).toEqual({ id: `${V}/127.0.0.1:${b.port}`, action: "enable" });
+    expect((await tableWeights())[b.port]).toBe(2);
+    await h.stop(d);
+  });
+});
