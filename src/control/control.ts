@@ -9,6 +9,7 @@ import { findReal } from "./find-real.js";
 import type { Override } from "./override.js";
 import { Refused } from "./refused.js";
 import { StateFile } from "./state-file.js";
+import type { SavedState } from "./state-ini.js";
 import { type Verb, type VerbName, type VerbResult, readParams } from "./verbs.js";
 
 export interface ControlDeps {
@@ -28,8 +29,8 @@ type Params = Record<string, string | number>;
 type Handler = (p: Params) => Promise<VerbResult>;
 
 export class RuntimeControl {
-  /** Operators' overrides by realId, as saved in the state file. */
-  private overrides = new Map<string, Override>();
+  /** Operators' overrides by realId and the maintenance windows, as saved in the state file. */
+  private state: SavedState = { overrides: new Map(), windows: [] };
   private store: StateFile;
   private changes: Promise<void> = Promise.resolve();
 
@@ -56,7 +57,7 @@ export class RuntimeControl {
 
   /** The override of each real now. */
   current(): ReadonlyMap<string, Override> {
-    return this.overrides;
+    return this.state.overrides;
   }
 
   /** Runs a verb on operands as the CLI or the API gave them; throws Refused. */
@@ -67,7 +68,7 @@ export class RuntimeControl {
   /** Reads the state file once, at start; a file that cannot be read is kept aside and logged. */
   async load(): Promise<void> {
     try {
-      this.overrides = await this.store.load();
+      this.state = await this.store.load();
     } catch (err) {
       // Kept aside, not overwritten by the next save: an operator may want what was in it.
       const aside = `${this.store.path}.unreadable`;
@@ -77,22 +78,25 @@ export class RuntimeControl {
         "state file cannot be read; starting with no operator overrides",
       );
     }
-    if (this.overrides.size)
-      this.deps.log.info({ overrides: Object.fromEntries(this.overrides) }, "operator overrides restored");
+    if (this.state.overrides.size)
+      this.deps.log.info(
+        { overrides: Object.fromEntries(this.state.overrides) },
+        "operator overrides restored",
+      );
     await this.prune();
-    for (const [id, o] of this.overrides) this.deps.apply(id, o);
+    for (const [id, o] of this.state.overrides) this.deps.apply(id, o);
   }
 
   /** An override of a real the config no longer has is dropped (the real is gone). */
   async prune(): Promise<void> {
     await this.change(async () => {
       const reals = this.deps.reals();
-      const gone = [...this.overrides.keys()].filter((id) => !reals.has(id));
+      const gone = [...this.state.overrides.keys()].filter((id) => !reals.has(id));
       if (gone.length === 0) return;
-      const next = new Map(this.overrides);
-      for (const id of gone) next.delete(id);
+      const overrides = new Map(this.state.overrides);
+      for (const id of gone) overrides.delete(id);
       this.deps.log.info({ reals: gone }, "overrides dropped: those reals are no longer in the config");
-      await this.save(next);
+      await this.save({ ...this.state, overrides });
       for (const id of gone) this.deps.apply(id, undefined);
     }).catch(() => {});
   }
@@ -105,7 +109,7 @@ export class RuntimeControl {
   async prepareMove(path: string): Promise<{ commit(): Promise<void>; abort(): Promise<void> }> {
     if (path === this.store.path) return { commit: async () => {}, abort: async () => {} };
     const store = new StateFile(path);
-    const snapshot = this.overrides;
+    const snapshot = this.state;
     await store.save(snapshot);
     const old = this.store;
     return {
@@ -113,7 +117,7 @@ export class RuntimeControl {
         this.change(async () => {
           this.store = store;
           // A change that came in since the snapshot is saved to the new file too.
-          if (this.overrides !== snapshot) await store.save(this.overrides);
+          if (this.state !== snapshot) await store.save(this.state);
           await rm(old.path, { force: true });
           this.deps.log.info({ from: old.path, to: path }, "state file moved");
         }).catch((err: unknown) => this.deps.log.error({ err: String(err) }, "state file move incomplete")),
@@ -130,10 +134,10 @@ export class RuntimeControl {
     const { v, r, id } = findReal(this.deps.virtuals(), String(p.virtual), String(p.real));
     const override = make(Date.now());
     await this.change(async () => {
-      const next = new Map(this.overrides);
-      if (override) next.set(id, override);
-      else next.delete(id);
-      await this.save(next);
+      const overrides = new Map(this.state.overrides);
+      if (override) overrides.set(id, override);
+      else overrides.delete(id);
+      await this.save({ ...this.state, overrides });
       this.deps.apply(id, override);
     });
     const what = !override
@@ -171,13 +175,13 @@ export class RuntimeControl {
   }
 
   /** Saves first, then takes effect: an override that could not be saved would not survive a restart. */
-  private async save(next: Map<string, Override>): Promise<void> {
+  private async save(next: SavedState): Promise<void> {
     try {
       await this.store.save(next);
     } catch (err) {
       this.deps.log.error({ file: this.store.path, err: String(err) }, "state file cannot be written");
       throw new Refused("failed", `cannot write the state file ${this.store.path}: ${String(err)}`);
     }
-    this.overrides = next;
+    this.state = next;
   }
 }

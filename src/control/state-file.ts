@@ -1,11 +1,12 @@
-// Operators' runtime overrides (drained, disabled, weighted), kept in a state file so
-// they survive a restart and a reload: a real an operator took out for a repair must not
+// Operators' runtime overrides (drained, disabled, weighted) and maintenance windows,
+// kept in a state file (INI, see state-ini.ts) so they survive a restart and a reload: a real an operator took out for a repair must not
 // come back because the director was restarted. Written atomically (temp file, fsync,
 // rename), so a crash mid-write leaves the old file, never half a file.
 import { mkdir, open, readFile, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import { instanceName } from "../daemon/config-file.js";
-import { MAX_WEIGHT, type Override } from "./override.js";
+import type { Override } from "./override.js";
+import { type Comments, parseState, renderState, type SavedState } from "./state-ini.js";
 
 /** /var/lib/ldirector, or $LDIRECTOR_STATE_DIR (tests, unprivileged trials). */
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -16,49 +17,55 @@ export function defaultStateFile(configPath: string, dir = stateDir()): string {
   return `${dir}/${instanceName(configPath)}.state`;
 }
 
-interface StateFileBody {
-  version: 1;
-  /** By realId. */
-  overrides: Record<string, Override>;
-}
-
-/** One override as read from a file; undefined for an entry this version does not understand. */
-function readOverride(o: unknown): Override | undefined {
-  const x = o as Partial<{ mode: string; since: number; weight: number }> | null;
+/** An override from the JSON state file of earlier versions; undefined for an entry it does not understand. */
+function legacyOverride(o: unknown): Override | undefined {
+  const x = o as Partial<{ mode: string; since: number }> | null;
   if (typeof x?.since !== "number") return undefined;
   if (x.mode === "drained" || x.mode === "disabled") return { mode: x.mode, since: x.since };
-  if (x.mode === "weighted" && Number.isInteger(x.weight) && x.weight! >= 0 && x.weight! <= MAX_WEIGHT)
-    return { mode: "weighted", weight: x.weight!, since: x.since };
   return undefined;
+}
+
+/** The JSON file of earlier versions (`{"version": 1, "overrides": {...}}`): read it, write INI at the next save. */
+function readLegacy(text: string): SavedState {
+  const parsed = JSON.parse(text) as { overrides?: Record<string, unknown> };
+  const overrides = new Map<string, Override>();
+  for (const [id, o] of Object.entries(parsed.overrides ?? {})) {
+    const override = legacyOverride(o);
+    if (override) overrides.set(id, override);
+  }
+  return { overrides, windows: [] };
+}
+
+/** Reads a state file's text, INI or the earlier JSON; throws StateFileErrors or SyntaxError. */
+export function readState(text: string, file: string): { state: SavedState; comments?: Comments } {
+  if (text.trimStart().startsWith("{")) return { state: readLegacy(text) };
+  return parseState(text, file);
 }
 
 export class StateFile {
   private writing: Promise<void> = Promise.resolve();
+  /** The comments of the file as last read, written again with every save. */
+  private comments: Comments | undefined;
 
   constructor(readonly path: string) {}
 
-  /** The saved overrides; none when the file does not exist. Throws on a file it cannot read or parse. */
-  async load(): Promise<Map<string, Override>> {
+  /** The saved state; empty when the file does not exist. Throws on a file it cannot read or parse. */
+  async load(): Promise<SavedState> {
     let text: string;
     try {
       text = await readFile(this.path, "utf8");
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return new Map();
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return { overrides: new Map(), windows: [] };
       throw err;
     }
-    const parsed = JSON.parse(text) as Partial<StateFileBody>;
-    const out = new Map<string, Override>();
-    for (const [id, o] of Object.entries(parsed.overrides ?? {})) {
-      const override = readOverride(o);
-      if (override) out.set(id, override);
-    }
-    return out;
+    const read = readState(text, this.path);
+    this.comments = read.comments;
+    return read.state;
   }
 
   /** Saves a copy; saves are written one after another, in call order. */
-  save(overrides: ReadonlyMap<string, Override>): Promise<void> {
-    const body: StateFileBody = { version: 1, overrides: Object.fromEntries(overrides) };
-    const text = `${JSON.stringify(body, null, 2)}\n`;
+  save(state: SavedState): Promise<void> {
+    const text = renderState(state, this.comments);
     const next = this.writing.then(() => writeAtomically(this.path, text));
     this.writing = next.catch(() => {});
     return next;

@@ -4,6 +4,8 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Override } from "../../src/control/override.js";
+import { StateFile } from "../../src/control/state-file.js";
 import { Harness, type Real, requireBuild } from "./harness.js";
 
 beforeAll(requireBuild);
@@ -14,6 +16,11 @@ afterEach(async () => {
 });
 
 const V = "tcp:127.0.0.1:80";
+
+/** The overrides in the state file, by realId, as a plain object. */
+async function saved(path: string): Promise<Record<string, Override>> {
+  return Object.fromEntries((await new StateFile(path).load()).overrides);
+}
 
 function config(reals: Real[]): string {
   return [
@@ -49,7 +56,7 @@ describe("runtime control", () => {
     );
     const stateFile = join(h.dir, "ldirectord.cf.state");
     expect(statSync(stateFile).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(readFileSync(stateFile, "utf8")).overrides).toMatchObject({
+    expect(await saved(stateFile)).toMatchObject({
       [`${V}/127.0.0.1:${b.port}`]: { mode: "drained" },
     });
 
@@ -79,7 +86,7 @@ describe("runtime control", () => {
     expect(enable.code).toBe(0);
     expect(enable.stdout).toMatch(/enabled/);
     expect(h.weights()[b.port]).toBe(2);
-    expect(JSON.parse(readFileSync(stateFile, "utf8")).overrides).toEqual({});
+    expect(await saved(stateFile)).toEqual({});
     await h.stop(d);
   });
 
@@ -121,8 +128,8 @@ describe("runtime control", () => {
     expect((await h.run([h.config, "reload"])).code).toBe(0);
     await h.until("c gone", () => !(c.port in h.weights()) && Object.keys(h.weights()).length === 2);
     const stateFile = join(h.dir, "ldirectord.cf.state");
-    await h.until("c's override dropped", () => {
-      const o = JSON.parse(readFileSync(stateFile, "utf8")).overrides;
+    await h.until("c's override dropped", async () => {
+      const o = await saved(stateFile);
       return Object.keys(o).length === 1 && o[`${V}/127.0.0.1:${a.port}`]?.mode === "drained";
     });
     expect(h.weights()).toEqual({ [a.port]: 0, [b.port]: 2 });
@@ -146,7 +153,7 @@ describe("runtime control", () => {
       h.run([h.config, "drain", V, `127.0.0.1:${c.port}`]),
     ]);
     expect(runs.map((r) => r.code)).toEqual([0, 0, 0]);
-    expect(JSON.parse(readFileSync(stateFile, "utf8")).overrides).toMatchObject({
+    expect(await saved(stateFile)).toMatchObject({
       [`${V}/127.0.0.1:${a.port}`]: { mode: "drained" },
       [`${V}/127.0.0.1:${b.port}`]: { mode: "disabled" },
       [`${V}/127.0.0.1:${c.port}`]: { mode: "drained" },
@@ -200,6 +207,50 @@ describe("the weight verb", () => {
     const json = await h.run(["--json", h.config, "enable", V, `127.0.0.1:${b.port}`]);
     expect(JSON.parse(json.stdout)).toEqual({ id: `${V}/127.0.0.1:${b.port}`, action: "enable" });
     expect((await tableWeights())[b.port]).toBe(2);
+    await h.stop(d);
+  });
+});
+
+describe("the state file as a person edits it", () => {
+  it("check names its bad lines; a good edit made while stopped takes effect at start", async () => {
+    h = new Harness();
+    const [a, b] = [await h.real("a"), await h.real("b")];
+    h.writeConfig(config([a, b]));
+    const stateFile = join(h.dir, "ldirectord.cf.state");
+    writeFileSync(
+      stateFile,
+      [
+        "; taken out by hand, ticket 7",
+        "",
+        "[override 1]",
+        `virtual = ${V}`,
+        `real = 127.0.0.1:${b.port}`,
+        "mode = drainedd",
+        "since = 2026-12-01T10:00:00Z",
+        "",
+      ].join("\n"),
+    );
+    const bad = await h.run(["check", h.config]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      `error: ${stateFile}:6: [override 1] mode is drained, disabled or weighted, not drainedd`,
+    );
+
+    writeFileSync(stateFile, readFileSync(stateFile, "utf8").replace("drainedd", "drained"));
+    const good = await h.run(["check", h.config]);
+    expect(good.code).toBe(0);
+    expect(good.stderr).toContain(`state file ${stateFile}: 1 override(s), 0 maintenance window(s)`);
+
+    const d = h.startDaemon();
+    await h.until("a in, b drained", () => h.weights()[a.port] === 1 && h.weights()[b.port] === 0);
+    expect((await h.run([h.config, "drain", V, `127.0.0.1:${a.port}`])).code).toBe(0);
+    // The daemon's save keeps the person's comment and writes INI.
+    const text = readFileSync(stateFile, "utf8");
+    expect(text).toMatch(/^; taken out by hand, ticket 7\n/);
+    expect(await saved(stateFile)).toMatchObject({
+      [`${V}/127.0.0.1:${a.port}`]: { mode: "drained" },
+      [`${V}/127.0.0.1:${b.port}`]: { mode: "drained", since: Date.parse("2026-12-01T10:00:00Z") },
+    });
     await h.stop(d);
   });
 });
