@@ -62,7 +62,7 @@ const js = `
 (function () {
   var $ = function (id) { return document.getElementById(id); };
   var BUTTONS = ${JSON.stringify(buttons)};
-  var last = "", lastMeta = "", lastTx = "", timer = 0, busy = false, again = false, skew = 0, lastOk = 0;
+  var last = "", lastMeta = "", lastTx = "", lastWin = "", timer = 0, busy = false, again = false, skew = 0, lastOk = 0;
   function esc(v) {
     return String(v).replace(/[&<>"']/g, function (c) {
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
@@ -141,6 +141,14 @@ const js = `
         (t.reason ? " — " + esc(t.reason) : "") + "</li>";
     }).join("") : '<li class="muted" data-empty="">None since the daemon started.</li>';
     if (tx !== lastTx) { lastTx = tx; $("transitions").innerHTML = tx; }
+    var ws = (s.windows || []).length ? s.windows.map(function (w) {
+      return '<li data-window="' + num(w.id) + '"' + (w.open ? ' data-open=""' : "") + ">" + badge(w.mode) + " <code>" +
+        esc(w.virtual) + "</code> " + esc(w.real) + " at <code>" + esc(w.cron) + "</code>" +
+        (w.timezone ? " (" + esc(w.timezone) + ")" : "") + " for " + esc(dur(w.durationMs)) + ": " +
+        (w.open ? "<strong>open</strong> until " + clock(w.openUntil)
+          : "next " + (w.nextRun ? esc(new Date(w.nextRun).toLocaleString()) : "never")) + " (window " + num(w.id) + ")</li>";
+    }).join("") : '<li class="muted" data-empty="">None scheduled (<code>ldirector schedule add</code>).</li>';
+    if (ws !== lastWin) { lastWin = ws; $("windows").innerHTML = ws; }
     tick();
   }
   function poll() {
@@ -238,6 +246,10 @@ const html = `<!doctype html>
 <div id="error" role="alert" hidden></div>
 <div id="notice" role="status" hidden></div>
 <main id="virtuals"></main>
+<section aria-labelledby="win-h">
+<h2 id="win-h">Maintenance windows</h2>
+<ul id="windows"></ul>
+</section>
 <section aria-labelledby="tx-h">
 <h2 id="tx-h">Recent transitions</h2>
 <ul id="transitions"></ul>

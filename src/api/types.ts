@@ -2,6 +2,7 @@
 // page and the metrics all read. One shape for all of them, so what an operator sees in
 // one place is what the others show. Times are milliseconds since the epoch.
 import type { Override } from "../control/override.js";
+import type { WindowView } from "../control/window.js";
 import type { Health } from "../health/types.js";
 
 export interface LastCheckView {
@@ -86,4 +87,6 @@ export interface StatusView {
   virtuals: VirtualView[];
   /** The most recent health changes, newest first (at most 100). */
   transitions: TransitionView[];
+  /** Scheduled maintenance windows: open now (until when), or their next opening. */
+  windows: WindowView[];
 }

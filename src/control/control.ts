@@ -5,12 +5,16 @@ import { rename, rm } from "node:fs/promises";
 import type { Logger } from "pino";
 import type { CheckResult } from "../checks/types.js";
 import type { RealServer, VirtualService } from "../config/types.js";
-import { findReal } from "./find-real.js";
+import { hostPort } from "../director/ids.js";
+import { effectiveOverrides, type RealRef } from "./effective.js";
+import { findReal, findVirtual } from "./find-real.js";
 import type { Override } from "./override.js";
 import { Refused } from "./refused.js";
 import { StateFile } from "./state-file.js";
 import type { SavedState } from "./state-ini.js";
+import { Schedule } from "./schedule.js";
 import { type Verb, type VerbName, type VerbResult, readParams } from "./verbs.js";
+import { covers, cronProblem, parseDuration, type Window, type WindowView, windowView } from "./window.js";
 
 export interface ControlDeps {
   log: Logger;
@@ -42,7 +46,16 @@ export class RuntimeControl {
     weight: (p) =>
       this.setOverride(p, "weight", (since) => ({ mode: "weighted", weight: Number(p.weight), since })),
     recheck: (p) => this.recheck(p),
+    "schedule-add": (p) => this.addWindow(p),
+    "schedule-list": async () => ({ action: "schedule-list", windows: this.windows() }),
+    "schedule-remove": (p) => this.removeWindow(Number(p.id)),
   };
+  /** What the director was last given, by realId: only changes are passed on. */
+  private applied = new Map<string, Override>();
+  private readonly schedule = new Schedule({
+    opened: (id, at) => void this.opened(id, at),
+    closed: () => this.refresh(),
+  });
 
   constructor(
     private readonly deps: ControlDeps,
@@ -55,9 +68,19 @@ export class RuntimeControl {
     return this.store.path;
   }
 
-  /** The override of each real now. */
+  /** The override in force on each real now: the operator's own and any open window's, the strongest. */
   current(): ReadonlyMap<string, Override> {
-    return this.state.overrides;
+    return this.applied;
+  }
+
+  /** Every maintenance window, as status shows it. */
+  windows(now = Date.now()): WindowView[] {
+    return this.state.windows.map((w) => windowView(w, now));
+  }
+
+  /** Stops the windows' clocks (the daemon is stopping). */
+  close(): void {
+    this.schedule.close();
   }
 
   /** Runs a verb on operands as the CLI or the API gave them; throws Refused. */
@@ -84,21 +107,29 @@ export class RuntimeControl {
         "operator overrides restored",
       );
     await this.prune();
-    for (const [id, o] of this.state.overrides) this.deps.apply(id, o);
+    this.refresh();
   }
 
-  /** An override of a real the config no longer has is dropped (the real is gone). */
+  /** Overrides and windows of reals (or virtuals) the config no longer has are dropped. */
   async prune(): Promise<void> {
     await this.change(async () => {
       const reals = this.deps.reals();
+      const refs = this.realRefs();
       const gone = [...this.state.overrides.keys()].filter((id) => !reals.has(id));
-      if (gone.length === 0) return;
+      const stale = this.state.windows.filter((w) => !refs.some((r) => covers(w, r.virtual, r.real)));
+      if (gone.length === 0 && stale.length === 0) return;
       const overrides = new Map(this.state.overrides);
       for (const id of gone) overrides.delete(id);
-      this.deps.log.info({ reals: gone }, "overrides dropped: those reals are no longer in the config");
-      await this.save({ ...this.state, overrides });
-      for (const id of gone) this.deps.apply(id, undefined);
+      if (gone.length)
+        this.deps.log.info({ reals: gone }, "overrides dropped: those reals are no longer in the config");
+      if (stale.length)
+        this.deps.log.info(
+          { windows: stale.map((w) => w.id) },
+          "maintenance windows dropped: they name no real of the config",
+        );
+      await this.save({ overrides, windows: this.state.windows.filter((w) => !stale.includes(w)) });
     }).catch(() => {});
+    this.refresh();
   }
 
   /**
@@ -138,7 +169,7 @@ export class RuntimeControl {
       if (override) overrides.set(id, override);
       else overrides.delete(id);
       await this.save({ ...this.state, overrides });
-      this.deps.apply(id, override);
+      this.refresh();
     });
     const what = !override
       ? "enabled"
@@ -163,6 +194,97 @@ export class RuntimeControl {
     return { id, action: "recheck", check: { ok, reason, latencyMs, at: done.at } };
   }
 
+  /** `schedule add VIRTUAL REAL|all drain|disable "[TZ=Zone] CRON" DURATION`. */
+  private async addWindow(p: Params): Promise<VerbResult> {
+    const v = findVirtual(this.deps.virtuals(), String(p.virtual));
+    const found = String(p.real) === "all" ? undefined : findReal([v], v.id, String(p.real)).r;
+    const real = found ? hostPort(found.address, found.port) : "all";
+    const tz = /^\s*(?:CRON_)?TZ=(\S+)\s+(.*)$/.exec(String(p.cron));
+    const cron = (tz ? tz[2]! : String(p.cron)).trim();
+    const timezone = tz?.[1];
+    const problem = cronProblem(cron, timezone);
+    if (problem) throw new Refused("bad-request", problem);
+    let durationMs: number;
+    try {
+      durationMs = parseDuration(String(p.duration));
+    } catch (err) {
+      throw new Refused("bad-request", (err as Error).message);
+    }
+    let added!: Window;
+    await this.change(async () => {
+      const id = Math.max(0, ...this.state.windows.map((w) => w.id)) + 1;
+      added = {
+        id,
+        virtual: v.id,
+        real,
+        mode: p.mode === "disable" ? "disabled" : "drained",
+        cron,
+        ...(timezone !== undefined ? { timezone } : {}),
+        durationMs,
+      };
+      await this.save({ ...this.state, windows: [...this.state.windows, added] });
+      this.refresh();
+    });
+    this.deps.log.info({ window: added }, `maintenance window ${added.id} added`);
+    return { action: "schedule-add", window: windowView(added, Date.now()) };
+  }
+
+  private async removeWindow(id: number): Promise<VerbResult> {
+    let removed: Window | undefined;
+    await this.change(async () => {
+      removed = this.state.windows.find((w) => w.id === id);
+      if (!removed) return;
+      await this.save({ ...this.state, windows: this.state.windows.filter((w) => w !== removed) });
+      this.refresh();
+    });
+    if (!removed)
+      throw new Refused("not-found", `no maintenance window ${id} (\`ldirector schedule list\` shows them)`);
+    this.deps.log.info({ window: removed }, `maintenance window ${id} removed`);
+    await this.deps.settled();
+    return { action: "schedule-remove", window: windowView(removed, Date.now()) };
+  }
+
+  /** A window's cron time came: saved with its start, so a restart keeps it open until the same end. */
+  private async opened(id: number, at: number): Promise<void> {
+    await this.change(async () => {
+      const windows = this.state.windows.map((w) => (w.id === id ? { ...w, openedAt: at } : w));
+      const w = windows.find((x) => x.id === id);
+      if (!w) return;
+      this.deps.log.info(
+        { window: id, mode: w.mode, virtual: w.virtual, real: w.real },
+        `maintenance window ${id} opens`,
+      );
+      try {
+        await this.save({ ...this.state, windows });
+      } catch {
+        // Not saved: it still opens now, it just would not survive a restart (logged by save).
+        this.state = { ...this.state, windows };
+      }
+      this.refresh();
+    }).catch(() => {});
+  }
+
+  /** The reals of the config as windows name them. */
+  private realRefs(): RealRef[] {
+    return [...this.deps.reals()].map(([id, { v, r }]) => ({
+      id,
+      virtual: v.id,
+      real: hostPort(r.address, r.port),
+    }));
+  }
+
+  /**
+   * Tells the director what changed in the override of each real (the operator's own
+   * combined with every open window), and sets the windows' clocks to the saved state.
+   */
+  private refresh(now = Date.now()): void {
+    const next = effectiveOverrides(this.state.overrides, this.state.windows, this.realRefs(), now);
+    for (const id of this.applied.keys()) if (!next.has(id)) this.deps.apply(id, undefined);
+    for (const [id, o] of next) if (!same(this.applied.get(id), o)) this.deps.apply(id, o);
+    this.applied = next;
+    this.schedule.sync(this.state.windows, now);
+  }
+
   /**
    * Changes run one at a time: each copies the current set, saves it and only then makes
    * it current, so two at once (two clicks on the page) would otherwise save a set
@@ -184,4 +306,8 @@ export class RuntimeControl {
     }
     this.state = next;
   }
+}
+
+function same(a: Override | undefined, b: Override | undefined): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -39,3 +39,31 @@ export const VIRTUAL: Param = { name: "virtual", word: "VIRTUAL", read: text("vi
 export const REAL: Param = { name: "real", word: "REAL", read: text("real") };
 /** A dest weight, as ipvsadm accepts it. */
 export const WEIGHT: Param = { name: "weight", word: "N", read: integer("weight", MAX_WEIGHT) };
+
+function oneOf(name: string, words: readonly string[]): (v: unknown) => string {
+  return (v) => {
+    if (typeof v !== "string" || !words.includes(v)) {
+      throw new Refused("bad-request", `${name} is ${words.join(" or ")}, not ${JSON.stringify(v ?? "")}`);
+    }
+    return v;
+  };
+}
+
+/** A real as REAL is, or "all": every real of the virtual. */
+export const REALS: Param = { name: "real", word: "REAL|all", read: text("real") };
+/** What a maintenance window does while open. */
+export const WINDOW_MODE: Param = {
+  name: "mode",
+  word: "drain|disable",
+  read: oneOf("the mode", ["drain", "disable"]),
+};
+/** Five cron fields (or six, seconds first), optionally led by TZ=Area/City. */
+export const CRON: Param = { name: "cron", word: '"[TZ=Zone] CRON"', read: text("cron") };
+/** 90m, 2h, 1h30m, 1d. */
+export const DURATION: Param = { name: "duration", word: "DURATION", read: text("duration") };
+/** A window's number, as `schedule list` shows it. */
+export const WINDOW_ID: Param = {
+  name: "id",
+  word: "ID",
+  read: integer("the window id", Number.MAX_SAFE_INTEGER),
+};

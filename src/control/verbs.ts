@@ -4,8 +4,19 @@
 // (api/page.ts) and the override label of the metrics. Each row has its handler in
 // control.ts, checked by the compiler: a new verb is one row here and one handler there.
 import type { Override, OverrideMode } from "./override.js";
-import { type Param, REAL, VIRTUAL, WEIGHT } from "./params.js";
+import {
+  CRON,
+  DURATION,
+  type Param,
+  REAL,
+  REALS,
+  VIRTUAL,
+  WEIGHT,
+  WINDOW_ID,
+  WINDOW_MODE,
+} from "./params.js";
 import { Refused } from "./refused.js";
+import { describeWindow, type WindowView } from "./window.js";
 
 export interface VerbResult {
   /** The verb's name. */
@@ -16,6 +27,10 @@ export interface VerbResult {
   override?: Override;
   /** For recheck: the result of the check that was just run. */
   check?: { ok: boolean; reason: string; latencyMs: number; at: number };
+  /** For schedule add and remove: the window. */
+  window?: WindowView;
+  /** For schedule list: every window. */
+  windows?: WindowView[];
 }
 
 export interface Verb {
@@ -122,6 +137,36 @@ export const verbs = [
     button: { label: "Check now" },
     timeoutMs: TABLE_WRITE_MS,
     say: sayCheck,
+  },
+  {
+    name: "schedule-add",
+    words: ["schedule", "add"],
+    params: [VIRTUAL, REALS, WINDOW_MODE, CRON, DURATION],
+    method: "POST",
+    route: "/schedule/add",
+    help: "a maintenance window: drain or disable at each cron time, for DURATION (90m, 2h)",
+    timeoutMs: TABLE_WRITE_MS,
+    say: (r) => describeWindow(r.window!),
+  },
+  {
+    name: "schedule-list",
+    words: ["schedule", "list"],
+    params: [],
+    method: "GET",
+    route: "/schedule",
+    help: "the maintenance windows, open or next",
+    timeoutMs: TABLE_WRITE_MS,
+    say: (r) => (r.windows!.length ? r.windows!.map(describeWindow).join("\n") : "no maintenance windows"),
+  },
+  {
+    name: "schedule-remove",
+    words: ["schedule", "remove"],
+    params: [WINDOW_ID],
+    method: "POST",
+    route: "/schedule/remove",
+    help: "remove a window; its reals go back to what their checks say",
+    timeoutMs: TABLE_WRITE_MS,
+    say: (r) => `window ${r.window!.id} removed`,
   },
 ] as const satisfies readonly Verb[];
 

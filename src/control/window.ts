@@ -14,7 +14,7 @@ export interface Window {
   real: string;
   /** What an open window does to its reals. */
   mode: "drained" | "disabled";
-  /** Five fields: minute hour day-of-month month day-of-week. */
+  /** Five fields (minute hour day-of-month month day-of-week), or six with seconds first, as node-cron reads them. */
   cron: string;
   /** An IANA time zone (Europe/Berlin) the cron fields are read in; absent: the system's. */
   timezone?: string;
@@ -23,39 +23,43 @@ export interface Window {
   openedAt?: number;
 }
 
-/** Whole minutes: cron has no finer step, a window shorter than a minute makes no sense. */
-const MINUTE = 60_000;
-/** Longer than a month is no window but a drain: say so instead. */
-export const MAX_WINDOW_MS = 31 * 24 * 60 * MINUTE;
+const SECOND = 1000;
+/** Longer than a week is no window but a drain; it also keeps the close timer within setTimeout's range. */
+export const MAX_WINDOW_MS = 7 * 24 * 3600 * SECOND;
 
-const UNITS: Record<string, number> = { d: 24 * 60 * MINUTE, h: 60 * MINUTE, m: MINUTE };
+const UNITS: [string, number][] = [
+  ["d", 24 * 3600 * SECOND],
+  ["h", 3600 * SECOND],
+  ["m", 60 * SECOND],
+  ["s", SECOND],
+];
 
-/** "90m", "2h", "1h30m", "1d" → ms; throws an Error saying what is accepted. */
+/** "90m", "2h", "1h30m", "1d", "30s" → ms; throws an Error saying what is accepted. */
 export function parseDuration(text: string): number {
-  const parts = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$/.exec(text.trim());
-  const ms = parts
-    ? Number(parts[1] ?? 0) * UNITS.d! + Number(parts[2] ?? 0) * UNITS.h! + Number(parts[3] ?? 0) * UNITS.m!
-    : 0;
-  if (!parts || text.trim() === "" || ms < MINUTE || ms > MAX_WINDOW_MS) {
-    throw new Error(`a duration is like 90m, 2h, 1h30m or 1d, from 1m to 31d, not ${JSON.stringify(text)}`);
+  const parts = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim());
+  const ms = parts ? UNITS.reduce((sum, [, unit], i) => sum + Number(parts[i + 1] ?? 0) * unit, 0) : 0;
+  if (!parts || ms < SECOND || ms > MAX_WINDOW_MS) {
+    throw new Error(`a duration is like 90m, 2h, 1h30m or 1d, from 1s to 7d, not ${JSON.stringify(text)}`);
   }
   return ms;
 }
 
 export function formatDuration(ms: number): string {
-  let rest = Math.round(ms / MINUTE);
-  const d = Math.floor(rest / 1440);
-  rest -= d * 1440;
-  const h = Math.floor(rest / 60);
-  const m = rest - h * 60;
-  return `${d ? `${d}d` : ""}${h ? `${h}h` : ""}${m || (!d && !h) ? `${m}m` : ""}`;
+  let rest = Math.round(ms / SECOND);
+  let out = "";
+  for (const [name, unit] of UNITS) {
+    const n = Math.floor(rest / (unit / SECOND));
+    rest -= n * (unit / SECOND);
+    if (n) out += `${n}${name}`;
+  }
+  return out || "0s";
 }
 
 /** Why a cron expression or time zone is refused; undefined when both are good. */
 export function cronProblem(cron: string, timezone: string | undefined): string | undefined {
   const fields = cron.trim().split(/\s+/);
-  if (fields.length !== 5) {
-    return `a cron time has five fields (minute hour day month weekday), e.g. "0 3 * * 0"; not ${JSON.stringify(cron)}`;
+  if (fields.length !== 5 && fields.length !== 6) {
+    return `a cron time has five fields (minute hour day month weekday, or six with seconds first), e.g. "0 3 * * 0"; not ${JSON.stringify(cron)}`;
   }
   const v = validateDetailed(cron);
   if (!v.valid) return `cron time ${JSON.stringify(cron)}: ${v.errors.map((e) => e.message).join("; ")}`;
@@ -92,4 +96,50 @@ export function isOpen(w: Window, now: number): boolean {
 /** Whether the window covers this real (`address:port` as status prints it) of this virtual. */
 export function covers(w: Window, virtual: string, real: string): boolean {
   return w.virtual === virtual && (w.real === "all" || w.real === real);
+}
+
+/** A window as status, the page and the metrics show it. */
+export interface WindowView {
+  id: number;
+  virtual: string;
+  real: string;
+  mode: Window["mode"];
+  cron: string;
+  timezone?: string;
+  durationMs: number;
+  open: boolean;
+  /** The start of the current or last opening. */
+  openedAt?: number;
+  /** While open: when it closes (the opening plus the duration, whatever restarts came between). */
+  openUntil?: number;
+  /** The next opening, as node-cron computes it. */
+  nextRun?: number;
+}
+
+export function windowView(w: Window, now: number): WindowView {
+  const open = isOpen(w, now);
+  const next = nextRuns(w, 1)[0];
+  return {
+    id: w.id,
+    virtual: w.virtual,
+    real: w.real,
+    mode: w.mode,
+    cron: w.cron,
+    ...(w.timezone !== undefined ? { timezone: w.timezone } : {}),
+    durationMs: w.durationMs,
+    open,
+    ...(w.openedAt !== undefined ? { openedAt: w.openedAt } : {}),
+    ...(open ? { openUntil: closesAt(w) } : {}),
+    ...(next ? { nextRun: next.getTime() } : {}),
+  };
+}
+
+/** One line for the CLI: `window 3: drain tcp:10.0.0.1:80 all at "0 3 * * 0" (Europe/Berlin) for 2h; open until …`. */
+export function describeWindow(w: WindowView): string {
+  const verb = w.mode === "drained" ? "drain" : "disable";
+  const zone = w.timezone ? ` (${w.timezone})` : "";
+  const state = w.open
+    ? `open until ${new Date(w.openUntil!).toISOString()}`
+    : `next ${w.nextRun ? new Date(w.nextRun).toISOString() : "never"}`;
+  return `window ${w.id}: ${verb} ${w.virtual} ${w.real} at "${w.cron}"${zone} for ${formatDuration(w.durationMs)}; ${state}`;
 }

@@ -308,6 +308,7 @@ export class Daemon implements ControlApi {
     this.stopStep = "watchers";
     await this.watcher?.close();
     await this.maintenance?.close();
+    this.control?.close();
     clearInterval(this.reminderTimer);
     this.stopStep = "execute= instances to stop";
     await this.instances?.stopAll();
@@ -357,6 +358,7 @@ export class Daemon implements ControlApi {
       probes: this.monitor.snapshot(),
       connections,
       overrides: this.control.current(),
+      windows: this.control.windows(),
       transitions: this.transitions.list(),
       daemon: { ...this.counters },
     });

@@ -170,7 +170,7 @@ describe("StateFile", () => {
       `${path}:4: [override 1] mode is drained, disabled or weighted, not sleepy`,
       `${path}:5: [override 1] since = yesterday is no time (write 2026-12-02T14:00:00Z)`,
       expect.stringMatching(new RegExp(`^${path}:10: \\[window 2\\] a cron time has five fields`)),
-      `${path}:11: [window 2] a duration is like 90m, 2h, 1h30m or 1d, from 1m to 31d, not "forever"`,
+      `${path}:11: [window 2] a duration is like 90m, 2h, 1h30m or 1d, from 1s to 7d, not "forever"`,
       `${path}:12: [window 2] has no key "colour"`,
       `${path}:13: not "key = value": "just words"`,
       `${path}:14: [oops] is neither [override N] nor [window N]`,

@@ -87,6 +87,7 @@ function status(): StatusView {
     ],
     connections: { "tcp:10.0.0.1:80/10.0.0.2:80": { active: 3, inactive: 10 } },
     overrides: new Map([["tcp:10.0.0.1:80/10.0.0.4:80", { mode: "drained", since: now - 5000 }]]),
+    windows: [],
     transitions: [
       {
         at: now - 12_000,

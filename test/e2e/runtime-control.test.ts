@@ -254,3 +254,61 @@ describe("the state file as a person edits it", () => {
     await h.stop(d);
   });
 });
+
+describe("schedule", () => {
+  it("add, list and remove maintenance windows through the CLI; status shows them", async () => {
+    h = new Harness();
+    const [a, b] = [await h.real("a"), await h.real("b")];
+    h.writeConfig(config([a, b]));
+    const d = h.startDaemon(["--backend", "memory"]);
+    await h.until("running", async () => (await h.run([h.config, "status"])).code === 0);
+
+    const add = await h.run([
+      h.config,
+      "schedule",
+      "add",
+      V,
+      "all",
+      "disable",
+      "TZ=Europe/Berlin 0 3 * * 0",
+      "2h",
+    ]);
+    expect(add.code).toBe(0);
+    expect(add.stdout).toMatch(
+      new RegExp(`^window 1: disable ${V} all at "0 3 \\* \\* 0" \\(Europe/Berlin\\) for 2h; next 20\\d\\d-`),
+    );
+    const bad = await h.run([h.config, "schedule", "add", V, "all", "drain", "0 25 * * *", "2h"]);
+    expect(bad.code).toBe(4);
+    expect(bad.stderr).toMatch(/cron time "0 25 \* \* \*": 25 is a invalid expression for hour/);
+    expect((await h.run([h.config, "schedule", "add", V, "all", "nap", "0 3 * * *", "2h"])).stderr).toMatch(
+      /the mode is drain or disable, not "nap"/,
+    );
+    expect(
+      (await h.run([h.config, "schedule", "add", V, `127.0.0.1:${b.port}`, "drain", "30 1 * * *", "45m"]))
+        .code,
+    ).toBe(0);
+
+    const list = await h.run([h.config, "schedule", "list"]);
+    expect(list.stdout.trim().split("\n")).toEqual([
+      expect.stringMatching(/^window 1: disable .* all at "0 3 \* \* 0"/),
+      expect.stringMatching(
+        new RegExp(`^window 2: drain ${V} 127\\.0\\.0\\.1:${b.port} at "30 1 \\* \\* \\*" for 45m; next`),
+      ),
+    ]);
+    const status = await h.run([h.config, "status"]);
+    expect(status.stdout).toMatch(/maintenance windows:\n {2}window 1: .*\n {2}window 2: /);
+    const json = JSON.parse((await h.run(["--json", h.config, "status"])).stdout);
+    expect(json.windows.map((w: { id: number; open: boolean }) => [w.id, w.open])).toEqual([
+      [1, false],
+      [2, false],
+    ]);
+    expect(typeof json.windows[0].nextRun).toBe("number");
+
+    expect((await h.run([h.config, "schedule", "remove", "1"])).stdout).toBe("window 1 removed\n");
+    expect((await h.run([h.config, "schedule", "remove", "1"])).code).toBe(4);
+    expect((await new StateFile(join(h.dir, "ldirectord.cf.state")).load()).windows.map((w) => w.id)).toEqual(
+      [2],
+    );
+    await h.stop(d);
+  });
+});
