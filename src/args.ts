@@ -153,7 +153,13 @@ function findVerb(rest: readonly string[]): { v: Verb; at: number } | undefined 
   return undefined;
 }
 
-const verbHelp = (verbs as readonly Verb[]).map((v) => `  ${verbUsage(v).padEnd(28)} ${v.help}`).join("\n");
+// A long usage line gets its help on the next line, in the same column.
+const verbHelp = (verbs as readonly Verb[])
+  .map((v) => {
+    const line = verbUsage(v);
+    return line.length > 28 ? `  ${line}\n${" ".repeat(31)}${v.help}` : `  ${line.padEnd(28)} ${v.help}`;
+  })
+  .join("\n");
 
 export const usage = `Usage: ldirector [options] [configfile] command
 
