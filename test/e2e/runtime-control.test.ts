@@ -191,7 +191,7 @@ describe("the weight verb", () => {
     expect((await tableWeights())[b.port]).toBe(7);
     const status = await h.run([h.config, "status"]);
     expect(status.stdout).toMatch(
-      new RegExp(`127\\.0\\.0\\.1:${b.port}\\s+up\\s+\\d+s\\s+2\\s+7\\s+weighted`),
+      new RegExp(`127\\.0\\.0\\.1:${b.port}\\s+up\\s+\\d+s\\s+2\\s+7\\s+weight 7`),
     );
 
     const bad = await h.run([h.config, "weight", V, `127.0.0.1:${b.port}`, "lots"]);
