@@ -3,8 +3,7 @@
 // come back because the director was restarted. Written atomically (temp file, fsync,
 // rename), so a crash mid-write leaves the old file, never half a file.
 import { mkdir, open, readFile, rename } from "node:fs/promises";
-import { dirname } from "node:path";
-import { instanceName } from "../daemon/config-file.js";
+import { basename, dirname } from "node:path";
 import type { Override } from "./override.js";
 import { type Comments, parseState, renderState, type SavedState } from "./state-ini.js";
 
@@ -13,8 +12,9 @@ export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.LDIRECTOR_STATE_DIR || "/var/lib/ldirector";
 }
 
+/** Keyed by the config file's name, as the pid file and the control socket are. */
 export function defaultStateFile(configPath: string, dir = stateDir()): string {
-  return `${dir}/${instanceName(configPath)}.state`;
+  return `${dir}/${basename(configPath)}.state`;
 }
 
 /** An override from the JSON state file of earlier versions; undefined for an entry it does not understand. */

@@ -12,7 +12,7 @@ import { ConfigErrors } from "../config/errors.js";
 import { controlPointerPath, controlSocketPath, locateConfig, runDir } from "./config-file.js";
 import type { ReloadOutcome } from "./daemon.js";
 import { runForeground } from "./foreground.js";
-import { formatStatus } from "./format-status.js";
+import { formatStatus } from "../api/format-status.js";
 import { type PidFileHolder, pidFilePath, readPidFile } from "./pidfile.js";
 import { errorText } from "./prepared.js";
 import { readConfig } from "./read-config.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { StatusView } from "../../src/api/types.js";
-import { ago, formatStatus } from "../../src/daemon/format-status.js";
-import { statusView } from "../../src/daemon/status-view.js";
+import { ago, formatStatus } from "../../src/api/format-status.js";
+import { statusView } from "../../src/api/status-view.js";
 
 const now = 1_000_000_000;
 
