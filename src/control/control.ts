@@ -52,16 +52,20 @@ export class RuntimeControl {
   };
   /** What the director was last given, by realId: only changes are passed on. */
   private applied = new Map<string, Override>();
-  private readonly schedule = new Schedule({
-    opened: (id, at) => void this.opened(id, at),
-    closed: () => this.refresh(),
-  });
+  private readonly schedule: Schedule;
 
   constructor(
     private readonly deps: ControlDeps,
     stateFile: string,
   ) {
     this.store = new StateFile(stateFile);
+    this.schedule = new Schedule(
+      {
+        opened: (id, at) => void this.opened(id, at),
+        closed: () => this.refresh(),
+      },
+      deps.log,
+    );
   }
 
   get stateFile(): string {

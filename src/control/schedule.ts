@@ -1,7 +1,8 @@
 // The clocks of the maintenance windows: a node-cron task per window fires its openings,
 // a timer per open window its closing. It holds no state of its own that matters: the
 // control says which windows there are (sync), and is told when one opens or closes.
-import { createTask, type ScheduledTask } from "node-cron";
+import { createTask, type Logger as CronLogger, type ScheduledTask } from "node-cron";
+import type { Logger } from "pino";
 import { closesAt, isOpen, type Window } from "./window.js";
 
 export interface ScheduleEvents {
@@ -16,7 +17,20 @@ export class Schedule {
   private readonly closers = new Map<number, { timer: NodeJS.Timeout; at: number }>();
   private closed = false;
 
-  constructor(private readonly events: ScheduleEvents) {}
+  /** node-cron's own messages (a missed opening when the process stalled) go to the daemon's log. */
+  private readonly cronLog: CronLogger | undefined;
+
+  constructor(
+    private readonly events: ScheduleEvents,
+    log?: Logger,
+  ) {
+    this.cronLog = log && {
+      info: (m) => log.info({ component: "node-cron" }, m),
+      warn: (m) => log.warn({ component: "node-cron" }, m),
+      error: (m, err) => log.error({ component: "node-cron", err: String(err ?? m) }, String(m)),
+      debug: (m) => log.debug({ component: "node-cron" }, String(m)),
+    };
+  }
 
   /** Makes the tasks and close timers match these windows. */
   sync(windows: readonly Window[], now = Date.now()): void {
@@ -34,7 +48,12 @@ export class Schedule {
         w.cron,
         (ctx) => this.events.opened(w.id, ctx.date.getTime()),
         // The daemon's life is its own: a pending opening must not keep a stopping process up.
-        { name: `window ${w.id}`, unref: true, ...(w.timezone ? { timezone: w.timezone } : {}) },
+        {
+          name: `window ${w.id}`,
+          unref: true,
+          ...(this.cronLog ? { logger: this.cronLog } : {}),
+          ...(w.timezone ? { timezone: w.timezone } : {}),
+        },
       );
       void task.start();
       this.tasks.set(w.id, { task, key: taskKey(w) });
