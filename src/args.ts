@@ -4,6 +4,7 @@
 //   ldirector -v | --version | -h | --help
 // Options come before the config file and the command, as with ldirectord's
 // Getopt (require_order); `--` ends them.
+import { type Verb, type VerbName, verbs, verbUsage } from "./control/verbs.js";
 
 export const lifecycleCommands = [
   "start",
@@ -15,11 +16,8 @@ export const lifecycleCommands = [
   "status",
 ] as const;
 export const ownCommands = ["check", "probe", "demo"] as const;
-/** Runtime actions on one real of a running daemon: `[configfile] drain VIRTUAL REAL`. */
-export const realCommands = ["drain", "disable", "enable", "recheck"] as const;
-export type RealCommand = (typeof realCommands)[number];
 export type Command =
-  (typeof lifecycleCommands)[number] | (typeof ownCommands)[number] | RealCommand | "version" | "help";
+  (typeof lifecycleCommands)[number] | (typeof ownCommands)[number] | VerbName | "version" | "help";
 
 export type BackendName = "ipvsadm" | "nftables" | "memory";
 
@@ -38,8 +36,8 @@ export interface Args {
   once: boolean;
   /** Internal: this process is the detached child of `start`; log to logfile=, report readiness over IPC. */
   daemonized: boolean;
-  /** For drain, disable, enable and recheck: which real. */
-  target?: { virtual: string; real: string };
+  /** For a verb of the control table (drain, weight, …): its operands by param name, as typed. */
+  params?: Record<string, string>;
 }
 
 /** A command line ldirector cannot act on; exit status 255 like ldirectord's pod2usage(-1). */
@@ -124,16 +122,15 @@ export function parseArgs(argv: readonly string[]): Args {
     return { ...args, command: "check", configFile: rest[0] };
   }
   if (rest.length === 0) throw new UsageError("no command given");
-  const at = rest.findIndex((w) => (realCommands as readonly string[]).includes(w));
-  if (at >= 0) {
-    const [virtual, real, ...extra] = rest.slice(at + 1);
-    if (at > 1 || virtual === undefined || real === undefined || extra.length > 0) {
-      throw new UsageError(
-        `usage: ldirector [configfile] ${rest[at]} VIRTUAL REAL, e.g. ${rest[at]} tcp:10.0.0.1:80 10.0.0.2:80`,
-      );
+  const verb = findVerb(rest);
+  if (verb) {
+    const { v, at } = verb;
+    const operands = rest.slice(at + v.words.length);
+    if (at > 1 || operands.length !== v.params.length) {
+      throw new UsageError(`usage: ldirector [configfile] ${verbUsage(v)}`);
     }
-    const command = rest[at] as RealCommand;
-    return { ...args, command, ...(at === 1 ? { configFile: rest[0] } : {}), target: { virtual, real } };
+    const params = Object.fromEntries(v.params.map((p, i) => [p.name, operands[i]!]));
+    return { ...args, command: v.name as VerbName, ...(at === 1 ? { configFile: rest[0] } : {}), params };
   }
   if (rest.length > 2) throw new UsageError(`too many arguments: ${rest.join(" ")}`);
   // ldirectord's order is `[configfile] command`; `check FILE` and `probe FILE` read
@@ -147,6 +144,23 @@ export function parseArgs(argv: readonly string[]): Args {
   return args;
 }
 
+/** The first verb of the control table whose words appear in the arguments, and where. */
+function findVerb(rest: readonly string[]): { v: Verb; at: number } | undefined {
+  for (let at = 0; at < rest.length; at++) {
+    const v = (verbs as readonly Verb[]).find((x) => x.words.every((w, i) => rest[at + i] === w));
+    if (v) return { v, at };
+  }
+  return undefined;
+}
+
+// A long usage line gets its help on the next line, in the same column.
+const verbHelp = (verbs as readonly Verb[])
+  .map((v) => {
+    const line = verbUsage(v);
+    return line.length > 28 ? `  ${line}\n${" ".repeat(31)}${v.help}` : `  ${line.padEnd(28)} ${v.help}`;
+  })
+  .join("\n");
+
 export const usage = `Usage: ldirector [options] [configfile] command
 
 Commands (as ldirectord):
@@ -156,10 +170,7 @@ Commands of ldirector:
   probe      run every check in the config file once and print the results
   demo       run the built-in demo: local reals, the memory backend, a failover
 Runtime actions on a running daemon (kept across restarts in its state file):
-  drain VIRTUAL REAL     weight 0: no new connections, live ones finish
-  disable VIRTUAL REAL   out of the table, whatever its checks say
-  enable VIRTUAL REAL    back to what its checks say
-  recheck VIRTUAL REAL   check it now and print the result
+${verbHelp}
   (VIRTUAL as status prints it, e.g. tcp:10.0.0.1:80; REAL as 10.0.0.2:80)
 
 Options:

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { type Args, parseArgs, UsageError, usage } from "./args.js";
 import { ConfigErrors } from "./config/errors.js";
 import { loadConfig, summarize, toPublicModel } from "./config/index.js";
+import { checkStateFile } from "./control/check-state.js";
 import { readConfig } from "./daemon/read-config.js";
 import { validatorFor } from "./daemon/backend-constraints.js";
 import { locateConfig } from "./daemon/config-file.js";
@@ -41,6 +42,16 @@ async function check(args: Args): Promise<number> {
     );
     const socket = await controlSocketWarning(config);
     if (socket) process.stderr.write(`warning: ${socket}\n`);
+    const state = await checkStateFile(config);
+    for (const w of state.warnings) process.stderr.write(`warning: ${w}\n`);
+    if (state.errors.length) {
+      for (const e of state.errors) process.stderr.write(`error: ${e}\n`);
+      process.stderr.write(
+        `the state file has ${state.errors.length} error(s); the daemon would set it aside\n`,
+      );
+      return 2;
+    }
+    if (state.summary && !args.json) process.stderr.write(`${state.summary}\n`);
     return 0;
   } catch (err) {
     return reportConfigErrors(err);

@@ -59,14 +59,14 @@ describe("parseArgs: runtime actions", () => {
   it("reads [configfile] drain|disable|enable|recheck VIRTUAL REAL", () => {
     expect(parseArgs(["drain", "tcp:10.0.0.1:80", "10.0.0.2:80"])).toMatchObject({
       command: "drain",
-      target: { virtual: "tcp:10.0.0.1:80", real: "10.0.0.2:80" },
+      params: { virtual: "tcp:10.0.0.1:80", real: "10.0.0.2:80" },
     });
     expect(parseArgs(["drain", "tcp:10.0.0.1:80", "10.0.0.2:80"]).configFile).toBeUndefined();
     expect(parseArgs(["--json", "/etc/lb.cf", "recheck", "5", "10.0.0.2"])).toMatchObject({
       command: "recheck",
       configFile: "/etc/lb.cf",
       json: true,
-      target: { virtual: "5", real: "10.0.0.2" },
+      params: { virtual: "5", real: "10.0.0.2" },
     });
     expect(parseArgs(["a.cf", "enable", "v", "r"]).command).toBe("enable");
     expect(parseArgs(["a.cf", "disable", "v", "r"]).command).toBe("disable");

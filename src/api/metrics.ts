@@ -6,7 +6,8 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { CheckResult } from "../checks/types.js";
 import type { Health } from "../health/types.js";
-import type { OverrideMode, RealView, StatusView, VirtualView } from "./types.js";
+import { overrideModes } from "../control/verbs.js";
+import type { RealView, StatusView, VirtualView } from "./types.js";
 
 type Labels = Record<string, string>;
 /** A gauge or counter whose value is copied from the snapshot, and how to read it there. */
@@ -17,8 +18,8 @@ const bit = (b: boolean) => (b ? 1 : 0);
 
 const REAL: readonly string[] = ["virtual", "real"];
 const OVERRIDE: readonly string[] = [...REAL, "mode"];
+const WINDOW: readonly string[] = ["window", "virtual", "real", "mode"];
 const HEALTHS: readonly Health[] = ["up", "down", "unknown"];
-const MODES: readonly OverrideMode[] = ["drained", "disabled"];
 const SERVING: readonly StatusView["state"][] = ["running", "reloading"];
 /** A healthy peer answers a check in about a millisecond; a sick one runs into timeouts of seconds. */
 const LATENCY_BUCKETS: readonly number[] = [
@@ -76,6 +77,21 @@ export class Metrics {
   private readonly director = DIRECTOR_METRICS.map((s) => this.create(s, []));
   private readonly state = this.gauge("ldirector_real_state", "1 for the current health", [...REAL, "state"]);
   private readonly override = this.gauge("ldirector_real_override", "1 for the override in force", OVERRIDE);
+  private readonly windowOpen = this.gauge(
+    "ldirector_window_open",
+    "1 while the maintenance window is open",
+    WINDOW,
+  );
+  private readonly windowNext = this.gauge(
+    "ldirector_window_next_run_seconds",
+    "When the maintenance window opens next (Unix time)",
+    WINDOW,
+  );
+  private readonly windowUntil = this.gauge(
+    "ldirector_window_open_until_seconds",
+    "While open: when the maintenance window closes (Unix time)",
+    WINDOW,
+  );
   private readonly latency = new Histogram({
     name: "ldirector_check_latency_seconds",
     help: "How long the real's checks took (inconclusive ones left out)",
@@ -126,8 +142,15 @@ export class Metrics {
         live.add(key(labels));
         for (const [m, read] of this.perReal) put(m, labels, read(r));
         for (const state of HEALTHS) this.state.set({ ...labels, state }, bit(r.health === state));
-        for (const mode of MODES) this.override.set({ ...labels, mode }, bit(r.override?.mode === mode));
+        for (const mode of overrideModes)
+          this.override.set({ ...labels, mode }, bit(r.override?.mode === mode));
       }
+    }
+    for (const w of status.windows ?? []) {
+      const labels = { window: String(w.id), virtual: w.virtual, real: w.real, mode: w.mode };
+      this.windowOpen.set(labels, bit(w.open));
+      if (w.nextRun !== undefined) this.windowNext.set(labels, w.nextRun / 1000);
+      if (w.openUntil !== undefined) this.windowUntil.set(labels, w.openUntil / 1000);
     }
     for (const [k, labels] of this.observed) {
       if (live.has(k)) continue;

@@ -2,9 +2,20 @@
 // document: inline CSS and JS, no external resources, no build step. The script polls
 // `status` (a relative URL, so the page works behind a path prefix) once a second and
 // renders the StatusView of ./types.ts; with webControl on it also POSTs to
-// `reals/<action>`. Every string from the JSON is escaped before it reaches the DOM, and
+// each verb of the control table that has a button. Every string from the JSON is escaped before it reaches the DOM, and
 // the Content-Security-Policy admits only this script and this style, by hash.
 import { createHash } from "node:crypto";
+import { type Verb, verbs } from "../control/verbs.js";
+
+/**
+ * The page's buttons, from the verb table: [verb, label, override mode in which it is
+ * idle, operand to ask, route relative to the page (so it works behind a path prefix)].
+ */
+const buttons = (verbs as readonly Verb[]).flatMap((v) =>
+  v.button
+    ? [[v.name, v.button.label, v.button.idleWhen ?? null, v.button.ask ?? null, v.route.replace(/^\//, "")]]
+    : [],
+);
 
 const css = `
 :root { color-scheme: light; font: 14px/1.4 system-ui, sans-serif; color: #202124; }
@@ -37,7 +48,7 @@ tr[data-override="disabled"] > :first-child { border-left-style: dashed; }
 .b-up { background: #188038; color: #fff; } .b-down { background: #d93025; color: #fff; }
 .b-unknown { background: #80868b; color: #fff; } .b-drained { background: #f29900; color: #202124; }
 .b-disabled { background: #3c4043; color: #fff; } .b-maintenance { background: #7b1fa2; color: #fff; }
-.b-fallback { background: #d93025; color: #fff; }
+.b-fallback { background: #d93025; color: #fff; } .b-weighted { background: #1a73e8; color: #fff; }
 .fail { color: #b3261e; font-weight: 600; } .ok { color: #188038; font-weight: 600; }
 button { font: inherit; padding: .1rem .5rem; margin: 0 .2rem .2rem 0; cursor: pointer; }
 #transitions { padding-left: 1.5rem; font-size: .95em; }
@@ -50,7 +61,8 @@ const js = `
 "use strict";
 (function () {
   var $ = function (id) { return document.getElementById(id); };
-  var last = "", lastMeta = "", lastTx = "", timer = 0, busy = false, again = false, skew = 0, lastOk = 0;
+  var BUTTONS = ${JSON.stringify(buttons)};
+  var last = "", lastMeta = "", lastTx = "", lastWin = "", timer = 0, busy = false, again = false, skew = 0, lastOk = 0;
   function esc(v) {
     return String(v).replace(/[&<>"']/g, function (c) {
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
@@ -80,7 +92,7 @@ const js = `
     var o = r.override ? r.override.mode : "";
     var h = '<tr data-real="' + esc(r.id) + '" data-health="' + esc(r.health) + '"' +
       (o ? ' data-override="' + esc(o) + '"' : "") + (r.maintenance ? ' class="maint"' : "") + ">";
-    h += '<th scope="row">' + esc(r.address) + "</th><td>" + badge(r.health) + (o ? badge(o) : "") +
+    h += '<th scope="row">' + esc(r.address) + "</th><td>" + badge(r.health) + (o ? badge(o, o === "weighted" ? "weight " + r.override.weight : o) : "") +
       (r.maintenance ? badge("maintenance") : "") + "</td>";
     h += "<td>" + num(r.configuredWeight) + "</td><td>" +
       (r.tableWeight === undefined || r.tableWeight === null ? '<span class="muted">absent</span>' : num(r.tableWeight)) + "</td>";
@@ -93,10 +105,10 @@ const js = `
     if (conns) h += "<td>" + (r.connections ? num(r.connections.active) + " / " + num(r.connections.inactive) : "-") + "</td>";
     if (control) {
       var who = esc(r.address + " in " + v.id);
-      h += '<td class="acts">' + [["drain", "Drain", o === "drained"], ["disable", "Disable", o === "disabled"],
-        ["enable", "Enable", !o], ["check", "Check now", false]].map(function (b) {
-        return '<button type="button" data-action="' + b[0] + '" data-virtual="' + esc(v.id) + '" data-address="' +
-          esc(r.address) + '" aria-label="' + b[1] + " " + who + '"' + (b[2] ? " disabled" : "") + ">" + b[1] + "</button>";
+      h += '<td class="acts">' + BUTTONS.map(function (b) {
+        return '<button type="button" data-action="' + esc(b[0]) + '" data-route="' + esc(b[4]) + '" data-virtual="' + esc(v.id) + '" data-address="' +
+          esc(r.address) + '"' + (b[3] ? ' data-ask="' + esc(b[3]) + '"' : "") + ' aria-label="' + esc(b[1]) + " " + who +
+          '"' + (b[2] === o ? " disabled" : "") + ">" + esc(b[1]) + "</button>";
       }).join("") + "</td>";
     }
     return h + "</tr>";
@@ -129,6 +141,14 @@ const js = `
         (t.reason ? " — " + esc(t.reason) : "") + "</li>";
     }).join("") : '<li class="muted" data-empty="">None since the daemon started.</li>';
     if (tx !== lastTx) { lastTx = tx; $("transitions").innerHTML = tx; }
+    var ws = (s.windows || []).length ? s.windows.map(function (w) {
+      return '<li data-window="' + num(w.id) + '"' + (w.open ? ' data-open=""' : "") + ">" + badge(w.mode) + " <code>" +
+        esc(w.virtual) + "</code> " + esc(w.real) + " at <code>" + esc(w.cron) + "</code>" +
+        (w.timezone ? " (" + esc(w.timezone) + ")" : "") + " for " + esc(dur(w.durationMs)) + ": " +
+        (w.open ? "<strong>open</strong> until " + clock(w.openUntil)
+          : "next " + (w.nextRun ? esc(new Date(w.nextRun).toLocaleString()) : "never")) + " (window " + num(w.id) + ")</li>";
+    }).join("") : '<li class="muted" data-empty="">None scheduled (<code>ldirector schedule add</code>).</li>';
+    if (ws !== lastWin) { lastWin = ws; $("windows").innerHTML = ws; }
     tick();
   }
   function poll() {
@@ -157,14 +177,21 @@ const js = `
       });
   }
   function act(b) {
-    var action = b.getAttribute("data-action"), label = b.textContent + " " + b.getAttribute("data-address");
+    var route = b.getAttribute("data-route"), label = b.textContent + " " + b.getAttribute("data-address");
+    var body = { virtual: b.getAttribute("data-virtual"), real: b.getAttribute("data-address") };
+    var ask = b.getAttribute("data-ask");
+    if (ask) {
+      var answer = window.prompt(label + ": " + ask + "?");
+      if (answer === null) return;
+      body[ask] = answer.trim();
+    }
     $("error").hidden = true;
     $("notice").hidden = true;
     document.querySelectorAll("button[data-action]").forEach(function (x) { x.disabled = true; });
-    fetch("reals/" + action, {
+    fetch(route, {
       method: "POST",
       headers: { "content-type": "application/json", "x-ldirector-action": "1" },
-      body: JSON.stringify({ virtual: b.getAttribute("data-virtual"), real: b.getAttribute("data-address") }),
+      body: JSON.stringify(body),
     }).then(function (res) {
       return res.text().then(function (text) {
         var j = null;
@@ -219,6 +246,10 @@ const html = `<!doctype html>
 <div id="error" role="alert" hidden></div>
 <div id="notice" role="status" hidden></div>
 <main id="virtuals"></main>
+<section aria-labelledby="win-h">
+<h2 id="win-h">Maintenance windows</h2>
+<ul id="windows"></ul>
+</section>
 <section aria-labelledby="tx-h">
 <h2 id="tx-h">Recent transitions</h2>
 <ul id="transitions"></ul>

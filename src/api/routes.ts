@@ -5,14 +5,17 @@
 //   `x-ldirector-action: 1`: a browser sends no custom header cross-site without a CORS
 //   preflight, which this server never grants, so another site cannot drive the buttons.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { Refused, type RefusalReason } from "../control/refused.js";
+import { readParams, type Verb, type VerbResult, verbs } from "../control/verbs.js";
 import { ApiError } from "./errors.js";
 import { type HostPolicy, hostAllowed, originAllowed } from "./host-check.js";
-import type { RealAction, RealActionRequest, RealActionResult, StatusView } from "./types.js";
+import type { StatusView } from "./types.js";
 
 /** What the daemon offers the API. */
 export interface ControlApi {
   status(): Promise<StatusView>;
-  act(action: RealAction, req: RealActionRequest): Promise<RealActionResult>;
+  /** An operator's verb with its operands (the JSON body, or {} for a GET). */
+  act(verb: Verb, body: Record<string, unknown>): Promise<VerbResult>;
   reload(): Promise<unknown>;
   metrics(): Promise<{ contentType: string; text: string }>;
 }
@@ -33,7 +36,22 @@ export interface RouteOptions {
   hosts?: () => HostPolicy;
 }
 
-const ACTIONS = new Set<RealAction>(["drain", "disable", "enable", "check"]);
+/** "METHOD /path" → verb, from the verb table; an API alias gets the route with its word. */
+const ROUTES = new Map<string, Verb>(
+  (verbs as readonly Verb[]).flatMap((v) => {
+    const own: [string, Verb] = [`${v.method} ${v.route}`, v];
+    if (!v.apiAlias) return [own];
+    return [own, [`${v.method} ${v.route.replace(/[^/]+$/, v.apiAlias)}`, v]];
+  }),
+);
+
+const HTTP_STATUS: Record<RefusalReason, number> = {
+  "bad-request": 400,
+  "not-found": 404,
+  conflict: 409,
+  unavailable: 503,
+  failed: 500,
+};
 const MAX_BODY_BYTES = 16 * 1024;
 
 export function apiHandler(api: ControlApi, opts: RouteOptions) {
@@ -42,6 +60,7 @@ export function apiHandler(api: ControlApi, opts: RouteOptions) {
       .then((out) => send(res, 200, out))
       .catch((err: unknown) => {
         if (err instanceof ApiError) return send(res, err.status, { error: err.message });
+        if (err instanceof Refused) return send(res, HTTP_STATUS[err.reason], { error: err.message });
         send(res, 500, { error: err instanceof Error ? err.message : String(err) });
       });
   };
@@ -63,7 +82,9 @@ async function route(api: ControlApi, opts: RouteOptions, req: IncomingMessage):
   if (policy && method !== "GET" && method !== "HEAD" && !originAllowed(req.headers.origin, policy)) {
     throw new ApiError(403, `requests from origin ${JSON.stringify(req.headers.origin)} are refused`);
   }
+  const verb = ROUTES.get(`${method === "HEAD" ? "GET" : method} ${path}`);
   if (method === "GET" || method === "HEAD") {
+    if (verb) return { json: await api.act(verb, readParams(verb, {})) };
     if (path === "/status") return { json: await api.status() };
     if (path === "/metrics") return api.metrics();
     if (path === "/" && opts.page) return { contentType: "text/html; charset=utf-8", text: opts.page() };
@@ -71,30 +92,27 @@ async function route(api: ControlApi, opts: RouteOptions, req: IncomingMessage):
   }
   if (method !== "POST") throw new ApiError(405, `${method} is not allowed`);
   if (path === "/reload" && opts.reload) return { json: await api.reload() };
-  const action = /^\/reals\/([a-z]+)$/.exec(path)?.[1] as RealAction | undefined;
-  if (action === undefined || !ACTIONS.has(action)) throw new ApiError(404, `no such resource: ${path}`);
+  if (verb === undefined) throw new ApiError(404, `no such resource: ${path}`);
   if (!opts.actions()) throw new ApiError(403, "runtime actions are off here (webcontrol=yes turns them on)");
   if (opts.requireActionHeader && req.headers["x-ldirector-action"] !== "1") {
     throw new ApiError(403, "a runtime action needs the header x-ldirector-action: 1");
   }
-  return { json: await api.act(action, parseActionBody(await readBody(req))) };
+  return { json: await api.act(verb, readParams(verb, parseBody(verb, await readBody(req)))) };
 }
 
-function parseActionBody(body: string): RealActionRequest {
+/** A JSON object, whose fields readParams checks against the verb's params. */
+function parseBody(verb: Verb, body: string): Record<string, unknown> {
   let v: unknown;
   try {
-    v = JSON.parse(body);
+    v = body.trim() === "" && verb.params.length === 0 ? {} : JSON.parse(body);
   } catch {
-    throw new ApiError(400, 'the body must be JSON: {"virtual": "...", "real": "..."}');
+    v = undefined;
   }
-  const o = v as Partial<RealActionRequest> | null;
-  if (typeof o?.virtual !== "string" || typeof o.real !== "string" || !o.virtual || !o.real) {
-    throw new ApiError(
-      400,
-      'the body needs "virtual" and "real", e.g. {"virtual": "tcp:10.0.0.1:80", "real": "10.0.0.2:80"}',
-    );
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    const example = Object.fromEntries(verb.params.map((p) => [p.name, p.word]));
+    throw new ApiError(400, `the body must be a JSON object: ${JSON.stringify(example)}`);
   }
-  return { virtual: o.virtual, real: o.real };
+  return v as Record<string, unknown>;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

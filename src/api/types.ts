@@ -1,20 +1,9 @@
 // The status model that the control socket, `ldirector status --json`, the web status
 // page and the metrics all read. One shape for all of them, so what an operator sees in
 // one place is what the others show. Times are milliseconds since the epoch.
+import type { Override } from "../control/override.js";
+import type { WindowView } from "../control/window.js";
 import type { Health } from "../health/types.js";
-
-/** An operator's runtime setting for one real, kept in the state file across restarts. */
-export type OverrideMode =
-  /** Weight 0 while it stays in the table: new connections go elsewhere, live ones finish. */
-  | "drained"
-  /** Out of the table, whatever its checks say. */
-  | "disabled";
-
-export interface OverrideView {
-  mode: OverrideMode;
-  /** When the operator set it. */
-  since: number;
-}
 
 export interface LastCheckView {
   ok: boolean;
@@ -36,7 +25,8 @@ export interface RealView {
   configuredWeight: number;
   /** The dest's weight in the kernel table as last read back; absent = not in the table. */
   tableWeight?: number;
-  override?: OverrideView;
+  /** The operator's setting in force (drained, disabled, weighted), kept across restarts. */
+  override?: Override;
   /** A file in maintenancedir forces it down. */
   maintenance: boolean;
   lastCheck?: LastCheckView;
@@ -97,22 +87,6 @@ export interface StatusView {
   virtuals: VirtualView[];
   /** The most recent health changes, newest first (at most 100). */
   transitions: TransitionView[];
-}
-
-/** What an operator may do to one real at run time. */
-export type RealAction = "drain" | "disable" | "enable" | "check";
-
-export interface RealActionRequest {
-  /** A virtual as `ldirector status` names it (`tcp:10.0.0.1:80`), or without the protocol when that is unambiguous, or a firewall mark. */
-  virtual: string;
-  /** `address:port`, or the address alone when that is unambiguous within the virtual. */
-  real: string;
-}
-
-export interface RealActionResult {
-  id: string;
-  action: RealAction;
-  override?: OverrideView;
-  /** For `check`: the result of the check that was just run. */
-  check?: LastCheckView;
+  /** Scheduled maintenance windows: open now (until when), or their next opening. */
+  windows: WindowView[];
 }

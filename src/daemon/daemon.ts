@@ -2,7 +2,6 @@
 // effects around them (logs, monitorfiles, alerts, fallbackcommand, sorry server,
 // autoreload, control socket). Each piece lives in its own module; this file only
 // connects them and owns their life cycle.
-import { rename, rm } from "node:fs/promises";
 import type { Logger } from "pino";
 import { ConfigErrors } from "../config/errors.js";
 import type {
@@ -15,7 +14,6 @@ import type {
 } from "../config/types.js";
 import { Director } from "../director/director.js";
 import { hostPort, realId } from "../director/ids.js";
-import type { Override } from "../director/plan.js";
 import { destPort } from "../director/plan.js";
 import { type ConnCounts, connKey } from "../ipvs/conntrack.js";
 import { canonicalAddress } from "../ipvs/normalize.js";
@@ -28,31 +26,26 @@ import { ApiError } from "../api/errors.js";
 import { Metrics } from "../api/metrics.js";
 import { statusPage } from "../api/page.js";
 import { apiHandler, type ControlApi } from "../api/routes.js";
-import type {
-  OverrideView,
-  RealAction,
-  RealActionRequest,
-  RealActionResult,
-  StatusView,
-} from "../api/types.js";
-import { Alerts } from "./alerts.js";
-import { callbackArgv } from "./callback.js";
-import { runCommand } from "./command.js";
-import { fallbackCommandArgv } from "./fallback-command.js";
-import { ConnectionCache } from "./connection-cache.js";
-import { findReal } from "./find-real.js";
+import type { StatusView } from "../api/types.js";
+import { RuntimeControl } from "../control/control.js";
+import { defaultStateFile } from "../control/state-file.js";
+import { type Verb, type VerbName, type VerbResult, verbNamed } from "../control/verbs.js";
+import { Alerts } from "../effects/alerts.js";
+import { callbackArgv } from "../effects/callback.js";
+import { runCommand } from "../effects/command.js";
+import { fallbackCommandArgv } from "../effects/fallback-command.js";
+import { ConnectionCache } from "../api/connection-cache.js";
 import { Instances } from "./instances.js";
 import { MaintenanceWatch } from "./maintenance.js";
-import { ldirectordRealId, MonitorFiles } from "./monitorfile.js";
-import { defaultStateFile, OverrideStore } from "./overrides.js";
+import { ldirectordRealId, MonitorFiles } from "../effects/monitorfile.js";
 import { directiveLine } from "./directive-location.js";
 import { type FdBudget, fdBudget } from "./fd-budget.js";
 import { errorText, type Prepared, PrepareError } from "./prepared.js";
 import { type ConfigRead, readConfig } from "./read-config.js";
 import { restartNeeded } from "./restart-needed.js";
 import { Resources } from "./resources.js";
-import { statusView } from "./status-view.js";
-import { TransitionLog } from "./transition-log.js";
+import { statusView } from "../api/status-view.js";
+import { TransitionLog } from "../api/transition-log.js";
 import { watchConfig } from "./watch.js";
 
 /** How long `status` waits for connection counts before answering with what it knows. */
@@ -99,10 +92,8 @@ export class Daemon implements ControlApi {
   private appliedHash: string | undefined;
   private readonly metricsRegistry = new Metrics();
   private readonly transitions = new TransitionLog();
-  /** Operators' drains and disables by realId, as saved in the state file. */
-  private overrides = new Map<string, OverrideView>();
-  private store!: OverrideStore;
-  private overrideChanges: Promise<void> = Promise.resolve();
+  /** Operators' overrides: drains, disables, weights, and the state file that keeps them. */
+  private control!: RuntimeControl;
   private readonly startedAt = Date.now();
   private readonly connectionCounts: ConnectionCache;
   private counters = { configGeneration: 0, reloads: 0, reloadErrors: 0 };
@@ -152,7 +143,6 @@ export class Daemon implements ControlApi {
     const ready = await this.resources.prepare(read.config, read.text);
     await ready.commit();
     this.appliedHash = read.hash;
-    await this.loadOverrides();
     for (const w of this.config.warnings) {
       this.log.warn({ at: `${w.location.file}:${w.location.line}` }, w.message);
     }
@@ -165,8 +155,23 @@ export class Daemon implements ControlApi {
     this.director.on("applied", (e) => this.onApplied(e));
     this.director.on("fallback", (e) => this.onFallback(e.virtualId, e.active));
     this.director.on("error", (err) => this.log.error({ err }, "kernel table update failed; will retry"));
+    this.control = new RuntimeControl(
+      {
+        log: this.log,
+        reals: () => this.reals,
+        virtuals: () => this.config.virtuals,
+        apply: (id, o) => this.director.setOverride(id, o),
+        settled: () => this.director.flush(),
+        checkNow: async (id) => {
+          const result = await this.monitor.checkNow(id);
+          if (!result) return undefined;
+          return { result, at: this.monitor.snapshot().find((p) => p.id === id)?.lastCheckAt ?? Date.now() };
+        },
+      },
+      this.stateFilePath(this.config),
+    );
     // Before the first pass, so a real drained before a restart is not put back at full weight.
-    for (const [id, o] of this.overrides) this.director.setOverride(id, directorOverride(o));
+    await this.control.load();
     await this.director.start();
     this.monitor = new Monitor({});
     this.monitor.on("result", (e) => this.onResult(e.id, e.result));
@@ -250,7 +255,7 @@ export class Daemon implements ControlApi {
       this.appliedHash = read.hash;
       this.counters.reloads++;
       this.counters.configGeneration++;
-      await this.pruneOverrides();
+      await this.control.prune();
       this.transitions.retain(new Set(this.reals.keys()));
       this.alerts.update(next);
       this.director.setConfig(next);
@@ -272,34 +277,16 @@ export class Daemon implements ControlApi {
     }
   }
 
-  /**
-   * statefile= moved: the overrides are written to the new file first (atomically); on
-   * commit the new file is the store and the old one goes, so a restart finds them there.
-   */
+  /** statefile= moved: the control writes the new file now and switches to it on commit. */
   private async prepareStateFile(next: Config, text: string): Promise<Prepared> {
     const path = this.stateFilePath(next);
-    if (path === this.store.path) return { commit: async () => {}, abort: async () => {} };
-    const store = new OverrideStore(path);
-    const snapshot = this.overrides;
     try {
-      await store.save(snapshot);
+      return await this.control.prepareMove(path);
     } catch (err) {
       throw new PrepareError(
         `${directiveLine(text, next.file, "statefile")}: statefile=${path}: ${errorText(err)}`,
       );
     }
-    const old = this.store;
-    return {
-      commit: () =>
-        this.overrideChange(async () => {
-          this.store = store;
-          // An action that came in since the snapshot is saved to the new file too.
-          if (this.overrides !== snapshot) await store.save(this.overrides);
-          await rm(old.path, { force: true });
-          this.log.info({ from: old.path, to: path }, "state file moved");
-        }).catch((err: unknown) => this.log.error({ err: String(err) }, "state file move incomplete")),
-      abort: () => rm(path, { force: true }),
-    };
   }
 
   private stateFilePath(config: Config): string {
@@ -317,6 +304,7 @@ export class Daemon implements ControlApi {
     this.stopStep = "watchers";
     await this.watcher?.close();
     await this.maintenance?.close();
+    this.control?.close();
     clearInterval(this.reminderTimer);
     this.stopStep = "execute= instances to stop";
     await this.instances?.stopAll();
@@ -365,7 +353,8 @@ export class Daemon implements ControlApi {
       director: this.director.status(),
       probes: this.monitor.snapshot(),
       connections,
-      overrides: this.overrides,
+      overrides: this.control.current(),
+      windows: this.control.windows(),
       transitions: this.transitions.list(),
       daemon: { ...this.counters },
     });
@@ -376,98 +365,11 @@ export class Daemon implements ControlApi {
     return { contentType: this.metricsRegistry.contentType, text };
   }
 
-  /**
-   * An operator's action on one real. drain, disable and enable are saved in the state
-   * file before they are applied, and answer once the kernel table has them; check
-   * answers with the result of a check run now.
-   */
-  async act(action: RealAction, req: RealActionRequest): Promise<RealActionResult> {
+  /** An operator's verb (drain, disable, weight, …): the control runs it, once the daemon is up. */
+  async act(verb: Verb | VerbName, body: Record<string, unknown>): Promise<VerbResult> {
     if (this.state !== "running" && this.state !== "reloading")
       throw new ApiError(503, `ldirector is ${this.state}`);
-    const { v, r, id } = findReal(this.config.virtuals, req.virtual, req.real);
-    if (action === "check") {
-      const result = await this.monitor.checkNow(id);
-      if (!result) throw new ApiError(409, `${id} is not being checked`);
-      // The result has already reached the director (the monitor emits before it answers
-      // here); answer once the table agrees with it, as the other actions do.
-      await this.director.flush();
-      const at = this.monitor.snapshot().find((p) => p.id === id)?.lastCheckAt ?? Date.now();
-      return {
-        id,
-        action,
-        check: { ok: result.ok, reason: result.reason, latencyMs: result.latencyMs, at },
-      };
-    }
-    await this.overrideChange(async () => {
-      const next = new Map(this.overrides);
-      if (action === "enable") next.delete(id);
-      else next.set(id, { mode: action === "drain" ? "drained" : "disabled", since: Date.now() });
-      await this.saveOverrides(next);
-      this.director.setOverride(id, action === "enable" ? undefined : directorOverride(next.get(id)!));
-    });
-    this.log.info(
-      { real: id, virtual: v.id, action, weight: r.weight },
-      `operator ${action === "enable" ? "enabled" : action === "drain" ? "drained" : "disabled"} ${id}`,
-    );
-    await this.director.flush();
-    const o = this.overrides.get(id);
-    return { id, action, ...(o ? { override: { ...o } } : {}) };
-  }
-
-  /**
-   * Override changes run one at a time: each copies the current set, saves it and only
-   * then makes it current, so two at once (two clicks on the page) would otherwise save
-   * a set missing the other's change.
-   */
-  private overrideChange(change: () => Promise<void>): Promise<void> {
-    const done = this.overrideChanges.then(change);
-    this.overrideChanges = done.catch(() => {});
-    return done;
-  }
-
-  /** Reads the state file once, at start; a state file that cannot be read is logged and ignored. */
-  private async loadOverrides(): Promise<void> {
-    this.store = new OverrideStore(this.stateFilePath(this.config));
-    try {
-      this.overrides = await this.store.load();
-    } catch (err) {
-      // Kept aside, not overwritten by the next save: an operator may want what was in it.
-      const aside = `${this.store.path}.unreadable`;
-      await rename(this.store.path, aside).catch(() => {});
-      this.log.error(
-        { file: this.store.path, keptAs: aside, err: String(err) },
-        "state file cannot be read; starting with no drained or disabled reals",
-      );
-    }
-    if (this.overrides.size)
-      this.log.info({ overrides: Object.fromEntries(this.overrides) }, "operator overrides restored");
-    await this.pruneOverrides();
-  }
-
-  /** An override of a real the config no longer has is dropped (the real is gone). */
-  private async pruneOverrides(): Promise<void> {
-    await this.overrideChange(async () => {
-      const gone = [...this.overrides.keys()].filter((id) => !this.reals.has(id));
-      if (gone.length === 0) return;
-      const next = new Map(this.overrides);
-      for (const id of gone) {
-        next.delete(id);
-        this.director?.setOverride(id, undefined);
-      }
-      this.log.info({ reals: gone }, "overrides dropped: those reals are no longer in the config");
-      await this.saveOverrides(next);
-    }).catch(() => {});
-  }
-
-  /** Saves first, then takes effect: an override that could not be saved would not survive a restart. */
-  private async saveOverrides(next: Map<string, OverrideView>): Promise<void> {
-    try {
-      await this.store.save(next);
-    } catch (err) {
-      this.log.error({ file: this.store.path, err: String(err) }, "state file cannot be written");
-      throw new ApiError(500, `cannot write the state file ${this.store.path}: ${String(err)}`);
-    }
-    this.overrides = next;
+    return this.control.run(typeof verb === "string" ? verbNamed(verb)! : verb, body);
   }
 
   /** Reads (bounded: a FIFO or a hung mount is refused) and validates; throws ConfigErrors. */
@@ -639,10 +541,6 @@ export class Daemon implements ControlApi {
 }
 
 type DirectorStatus = ReturnType<Director["status"]>;
-
-function directorOverride(o: OverrideView): Override {
-  return o.mode === "drained" ? { drained: true } : { disabled: true };
-}
 
 /** The key a backend's connection counts use for this real (conntrack.ts's connKey). */
 function connectionKey(v: VirtualService, r: RealServer): string {

@@ -2,7 +2,7 @@
 // reloads (ldirectord's ld_cmd_children). Each is the same CLI, run without a shell.
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
-import { runCommand } from "./command.js";
+import { runCommand } from "../effects/command.js";
 
 export type InstanceAction = "start" | "stop" | "reload";
 

@@ -5,13 +5,14 @@ import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { ControlError, controlRequest } from "../api/client.js";
-import type { RealActionResult, StatusView } from "../api/types.js";
+import type { StatusView } from "../api/types.js";
 import type { Args } from "../args.js";
+import { type Verb, type VerbResult, verbNamed } from "../control/verbs.js";
 import { ConfigErrors } from "../config/errors.js";
 import { controlPointerPath, controlSocketPath, locateConfig, runDir } from "./config-file.js";
 import type { ReloadOutcome } from "./daemon.js";
 import { runForeground } from "./foreground.js";
-import { ago, formatStatus } from "./format-status.js";
+import { formatStatus } from "../api/format-status.js";
 import { type PidFileHolder, pidFilePath, readPidFile } from "./pidfile.js";
 import { errorText } from "./prepared.js";
 import { readConfig } from "./read-config.js";
@@ -118,6 +119,8 @@ async function command(args: Args): Promise<number> {
     return startDetached(args, configPath);
   };
 
+  const verb = verbNamed(args.command);
+  if (verb) return runVerb(verb, args, configPath, pidFile, dir);
   switch (args.command) {
     case "start":
       return start();
@@ -153,11 +156,6 @@ async function command(args: Args): Promise<number> {
     }
     case "status":
       return status(args, configPath, pidFile, dir);
-    case "drain":
-    case "disable":
-    case "enable":
-    case "recheck":
-      return realAction(args, configPath, pidFile, dir);
     default:
       return 255;
   }
@@ -234,39 +232,33 @@ async function reload(h: PidFileHolder, configPath: string, dir: string): Promis
   return 1;
 }
 
-/** drain | disable | enable | recheck VIRTUAL REAL, through the running daemon's control socket. */
-async function realAction(args: Args, configPath: string, pidFile: string, dir: string): Promise<number> {
+/** A verb of the control table (drain, weight, …), through the running daemon's control socket. */
+async function runVerb(
+  verb: Verb,
+  args: Args,
+  configPath: string,
+  pidFile: string,
+  dir: string,
+): Promise<number> {
   if (!(await running(pidFile))) {
     say(`ldirector is stopped for ${configPath}`);
     return 3;
   }
-  const action = args.command === "recheck" ? "check" : args.command;
-  let result: RealActionResult;
+  let result: VerbResult;
   try {
     result = (await controlRequest(
       await socketFor(configPath, dir),
-      "POST",
-      `/reals/${action}`,
-      args.target,
-      // A check may take up to its checktimeout; the others wait for one table write.
-      60_000,
-    )) as RealActionResult;
+      verb.method,
+      verb.route,
+      verb.method === "POST" ? (args.params ?? {}) : undefined,
+      verb.timeoutMs,
+    )) as VerbResult;
   } catch (err) {
     say(`error: ${(err as Error).message}`);
     // 4 = LSB "unknown", here: no such real, or an ambiguous name.
     return err instanceof ControlError && err.status !== undefined && err.status < 500 ? 4 : 1;
   }
-  if (args.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  else if (result.check) {
-    const c = result.check;
-    process.stdout.write(
-      `${result.id}: ${c.ok ? "ok" : "FAIL"} in ${Math.round(c.latencyMs)} ms (${c.reason})\n`,
-    );
-  } else if (result.override) {
-    process.stdout.write(
-      `${result.id}: ${result.override.mode} (since ${ago(Date.now() - result.override.since)} ago)\n`,
-    );
-  } else process.stdout.write(`${result.id}: enabled; its checks decide again\n`);
+  process.stdout.write(args.json ? `${JSON.stringify(result, null, 2)}\n` : `${verb.say(result)}\n`);
   return 0;
 }
 

@@ -12,7 +12,8 @@ import { diff } from "../ipvs/diff.js";
 import { type Dest, destKey, serviceKey, type Table } from "../ipvs/model.js";
 import type { Op, OpFailure } from "../ipvs/ops.js";
 import { hostPort, realId } from "./ids.js";
-import { fallbackActive, type Override, plan, realDestKey, virtualServiceKey } from "./plan.js";
+import type { Override } from "../control/override.js";
+import { fallbackActive, plan, realDestKey, virtualServiceKey } from "./plan.js";
 
 export type TimerHandle = unknown;
 

@@ -34,17 +34,8 @@ import {
 } from "../ipvs/model.js";
 import { canonicalAddress } from "../ipvs/normalize.js";
 import type { ServiceSpec } from "../ipvs/ops.js";
+import type { Override } from "../control/override.js";
 import { realId } from "./ids.js";
-
-/** An operator's manual setting for one real (by realId). */
-export interface Override {
-  /** Replaces the configured weight while the real is up. */
-  weight?: number;
-  /** Weight 0 while the real stays in the table: new connections go elsewhere, live ones finish. */
-  drained?: boolean;
-  /** Out of the table whatever its checks say (also with quiescent=yes); it counts as down for the fallback. */
-  disabled?: boolean;
-}
 
 export interface PlanInput {
   config: Config;
@@ -126,8 +117,8 @@ export function fallbackDestKey(v: VirtualService): string | undefined {
 
 /** The weight a real has while it is up: the override, else the configured weight. */
 export function upWeight(r: RealServer, override: Override | undefined): number {
-  if (override?.drained) return 0;
-  return override?.weight ?? r.weight;
+  if (override?.mode === "drained") return 0;
+  return override?.mode === "weighted" ? override.weight : r.weight;
 }
 
 function indexTable(t: Table): Map<string, Map<string, Dest>> {
@@ -153,7 +144,7 @@ export function realVerdict(
   present: Dest | undefined,
   input: Pick<PlanInput, "health" | "overrides" | "maintenance">,
 ): RealVerdict {
-  if (input.maintenance?.has(id) || input.overrides?.get(id)?.disabled) return "down";
+  if (input.maintenance?.has(id) || input.overrides?.get(id)?.mode === "disabled") return "down";
   const adopt = adoptable(present, upWeight(r, input.overrides?.get(id)));
   switch (r.check.type) {
     case "on":
@@ -237,7 +228,8 @@ function planVirtual(v: VirtualService, input: PlanInput, present: ReadonlyMap<s
     const verdict = realVerdict(r, id, here, input);
     anyUp ||= verdict === "up";
     anyPending ||= verdict === "pending";
-    const slot = input.overrides?.get(id)?.disabled ? undefined : realSlot(v, r, verdict, here, input);
+    const slot =
+      input.overrides?.get(id)?.mode === "disabled" ? undefined : realSlot(v, r, verdict, here, input);
     const held = slots.get(key);
     // Map order = first appearance, so dests come out in config order.
     if (!slots.has(key)) slots.set(key, slot);

@@ -81,6 +81,7 @@ function status(virtuals: VirtualView[], over: Partial<StatusView> = {}): Status
     },
     virtuals,
     transitions: [],
+    windows: [],
     ...over,
   };
 }
@@ -144,6 +145,41 @@ describe("Metrics per real", () => {
     expect(mode(A)).toEqual([0, 0]);
     expect(mode(B)).toEqual([0, 1]);
     expect(mode(C)).toEqual([1, 0]);
+  });
+
+  it("labels a weight override weighted, from the verb table", async () => {
+    const s = three();
+    s.virtuals[0]!.reals[0]!.override = { mode: "weighted", weight: 4, since: 1 };
+    const text = await new Metrics().render(s);
+    expect(value(text, "ldirector_real_override", { virtual: V, real: A, mode: "weighted" })).toBe(1);
+  });
+
+  it("exports each maintenance window: open or not, its next run and while open its end", async () => {
+    const base = { virtual: V, cron: "0 3 * * *", durationMs: 7_200_000 };
+    const text = await new Metrics().render(
+      status(three().virtuals, {
+        windows: [
+          {
+            ...base,
+            id: 1,
+            real: "all",
+            mode: "drained",
+            open: true,
+            openedAt: 1_000,
+            openUntil: 7_201_000,
+            nextRun: 90_000_000,
+          },
+          { ...base, id: 2, real: B, mode: "disabled", open: false, nextRun: 180_000_000 },
+        ],
+      }),
+    );
+    const one = { window: "1", virtual: V, real: "all", mode: "drained" };
+    const two = { window: "2", virtual: V, real: B, mode: "disabled" };
+    expect(value(text, "ldirector_window_open", one)).toBe(1);
+    expect(value(text, "ldirector_window_open", two)).toBe(0);
+    expect(value(text, "ldirector_window_open_until_seconds", one)).toBe(7_201);
+    expect(value(text, "ldirector_window_open_until_seconds", two)).toBeUndefined();
+    expect(value(text, "ldirector_window_next_run_seconds", two)).toBe(180_000);
   });
 
   it("exports checks and transitions as counters with the snapshot's values", async () => {

@@ -9,7 +9,7 @@ import { ControlError, controlRequest } from "../../src/api/client.js";
 import { ApiError } from "../../src/api/errors.js";
 import { apiHandler, type ControlApi } from "../../src/api/routes.js";
 import { type Listener, startControlSocket, startTcpListener } from "../../src/api/server.js";
-import type { RealAction, RealActionRequest, StatusView } from "../../src/api/types.js";
+import type { StatusView } from "../../src/api/types.js";
 
 let dir: string;
 const listeners: Listener[] = [];
@@ -19,10 +19,11 @@ afterEach(async () => {
 });
 
 function fakeDaemon() {
-  const calls: { action: RealAction; req: RealActionRequest }[] = [];
+  const calls: { action: string; req: Record<string, unknown> }[] = [];
   const api: ControlApi = {
     status: async () => ({ state: "running", pid: 1 }) as StatusView,
-    act: async (action, req) => {
+    act: async (verb, req) => {
+      const action = verb.name;
       calls.push({ action, req });
       if (req.real === "nope") throw new ApiError(404, 'no real "nope"');
       return { id: `${req.virtual}/${req.real}`, action };
@@ -63,7 +64,15 @@ describe("control socket", () => {
       id: "v/r",
       action: "drain",
     });
-    expect(d.calls).toEqual([{ action: "drain", req: { virtual: "v", real: "r" } }]);
+    // check: the older name of recheck, still accepted.
+    expect(await controlRequest(path, "POST", "/reals/check", { virtual: "v", real: "r" })).toEqual({
+      id: "v/r",
+      action: "recheck",
+    });
+    expect(d.calls).toEqual([
+      { action: "drain", req: { virtual: "v", real: "r" } },
+      { action: "recheck", req: { virtual: "v", real: "r" } },
+    ]);
     const fail = (p: Promise<unknown>) =>
       p.then(
         () => undefined,

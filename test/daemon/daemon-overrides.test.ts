@@ -1,11 +1,12 @@
 // The Daemon in-process on the memory backend: operator overrides under concurrency and
 // across a restart, against the state file on disk. checktype=on keeps the reals up
 // without any network; the e2e suite covers the same through the CLI and real checks.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { StateFile } from "../../src/control/state-file.js";
 import { Daemon } from "../../src/daemon/daemon.js";
 import { MemoryBackend } from "../../src/ipvs/memory.js";
 
@@ -56,7 +57,7 @@ describe("Daemon overrides", () => {
       d.act("disable", { virtual: V, real: "10.0.0.3" }),
       d.act("drain", { virtual: V, real: "10.0.0.4" }),
     ]);
-    const saved = JSON.parse(readFileSync(join(dir, "lb.state"), "utf8")).overrides;
+    const saved = Object.fromEntries((await new StateFile(join(dir, "lb.state")).load()).overrides);
     expect(
       Object.fromEntries(Object.entries(saved).map(([id, o]) => [id, (o as { mode: string }).mode])),
     ).toEqual({
@@ -82,7 +83,7 @@ describe("Daemon overrides", () => {
       return apply(ops);
     };
     const second = await start(backend);
-    await second.d.act("check", { virtual: V, real: "10.0.0.2" });
+    await second.d.act("recheck", { virtual: V, real: "10.0.0.2" });
     expect(applied.some((a) => a.endsWith("10.0.0.3"))).toBe(false);
     expect(await weights(backend)).toEqual({ "10.0.0.2": 1, "10.0.0.4": 3 });
   });

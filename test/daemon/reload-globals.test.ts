@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { DIRECTIVES } from "../../src/config/directives.js";
+import { StateFile } from "../../src/control/state-file.js";
 import type { Daemon } from "../../src/daemon/daemon.js";
 import { createLogger } from "../../src/daemon/logger.js";
 import type { MemoryBackend } from "../../src/ipvs/memory.js";
@@ -253,7 +254,7 @@ const ROWS: Record<string, Row> = {
     // A drain made before the move is in the new file, and so is one made after it.
     observe: async (c) => {
       await c.d.act("disable", D);
-      const moved = Object.keys(JSON.parse(readFileSync(c.v.b!, "utf8")).overrides);
+      const moved = [...(await new StateFile(c.v.b!).load()).overrides.keys()];
       return { moved, oldGone: !existsSync(c.v.a!) };
     },
     want: () => ({ moved: [`${D.virtual}/${D.real}`], oldGone: true }),

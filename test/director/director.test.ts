@@ -512,10 +512,10 @@ describe("Director: overrides and maintenance", () => {
     await director.start();
     allUp(director, v);
     const id = realId(v, v.reals[0]!);
-    director.setOverride(id, { drained: true });
+    director.setOverride(id, { mode: "drained", since: 0 });
     await timers.advance(5, director);
     expect(find(await memory.read(), v)?.dests.find((d) => d.address === "10.0.0.2")?.weight).toBe(0);
-    expect(director.status().virtuals[0]?.reals[0]?.override).toEqual({ drained: true });
+    expect(director.status().virtuals[0]?.reals[0]?.override).toEqual({ mode: "drained", since: 0 });
     director.setOverride(id, undefined);
     await timers.advance(5, director);
     expect(find(await memory.read(), v)?.dests.find((d) => d.address === "10.0.0.2")?.weight).toBe(2);

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { Config, VirtualService } from "../../src/config/types.js";
+import type { Override } from "../../src/control/override.js";
+import { strongest } from "../../src/control/override.js";
 import { realId } from "../../src/director/ids.js";
 import {
   fallbackActive,
   forwardMethod,
-  type Override,
   type PlanInput,
   plan,
   serviceSpecOf,
@@ -585,32 +586,53 @@ describe("operator overrides", () => {
 
   it("a drained real stays in at weight 0 and keeps the fallback out", () => {
     const cfg = config([v]);
-    const t = run({ config: cfg, health: healthOf(v, "up"), overrides: ov({ drained: true }) });
+    const t = run({ config: cfg, health: healthOf(v, "up"), overrides: ov({ mode: "drained", since: 0 }) });
     expect(dests(t)).toEqual([dest("10.0.0.2", 80, "masq", 0)]);
     expect(fallbackActive(t, cfg).get(v.id)).toBe(false);
   });
 
   it("a weight override replaces the configured weight; drained wins over it", () => {
     expect(
-      dests(run({ config: config([v]), health: healthOf(v, "up"), overrides: ov({ weight: 9 }) })),
+      dests(
+        run({
+          config: config([v]),
+          health: healthOf(v, "up"),
+          overrides: ov({ mode: "weighted", weight: 9, since: 0 }),
+        }),
+      ),
     ).toEqual([dest("10.0.0.2", 80, "masq", 9)]);
     expect(
       dests(
-        run({ config: config([v]), health: healthOf(v, "up"), overrides: ov({ weight: 9, drained: true }) }),
+        run({
+          config: config([v]),
+          health: healthOf(v, "up"),
+          overrides: ov(strongest({ mode: "weighted", weight: 9, since: 0 }, { mode: "drained", since: 1 })!),
+        }),
       ),
     ).toEqual([dest("10.0.0.2", 80, "masq", 0)]);
   });
 
   it("does not keep a down real in the table", () => {
     expect(
-      dests(run({ config: config([v]), health: healthOf(v, "down"), overrides: ov({ drained: true }) })),
+      dests(
+        run({
+          config: config([v]),
+          health: healthOf(v, "down"),
+          overrides: ov({ mode: "drained", since: 0 }),
+        }),
+      ),
     ).toEqual([dest("127.0.0.1", 80, "route", 1)]);
   });
 
   it("a disabled real leaves the table even when healthy, and the fallback comes in", () => {
     const cfg = config([v]);
     const actual = { services: [withDests(v, dest("10.0.0.2", 80, "masq", 4))] };
-    const t = run({ config: cfg, health: healthOf(v, "up"), actual, overrides: ov({ disabled: true }) });
+    const t = run({
+      config: cfg,
+      health: healthOf(v, "up"),
+      actual,
+      overrides: ov({ mode: "disabled", since: 0 }),
+    });
     expect(dests(t)).toEqual([dest("127.0.0.1", 80, "route", 1)]);
     expect(fallbackActive(t, cfg).get(v.id)).toBe(true);
   });
@@ -624,16 +646,16 @@ describe("operator overrides", () => {
       config: config([q]),
       health: healthOf(q, "up"),
       actual,
-      overrides: ov({ disabled: true }),
+      overrides: ov({ mode: "disabled", since: 0 }),
     });
     expect(dests(disabled)).toEqual([dest("127.0.0.1", 80, "route", 1)]);
   });
 
   it("a drained real found at weight 0 is adopted on restart", () => {
     const actual = { services: [withDests(v, dest("10.0.0.2", 80, "masq", 0))] };
-    expect(dests(run({ config: config([v]), actual, overrides: ov({ drained: true }) }))).toEqual([
-      dest("10.0.0.2", 80, "masq", 0),
-    ]);
+    expect(dests(run({ config: config([v]), actual, overrides: ov({ mode: "drained", since: 0 }) }))).toEqual(
+      [dest("10.0.0.2", 80, "masq", 0)],
+    );
   });
 });
 

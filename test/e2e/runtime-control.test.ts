@@ -4,6 +4,8 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Override } from "../../src/control/override.js";
+import { StateFile } from "../../src/control/state-file.js";
 import { Harness, type Real, requireBuild } from "./harness.js";
 
 beforeAll(requireBuild);
@@ -14,6 +16,11 @@ afterEach(async () => {
 });
 
 const V = "tcp:127.0.0.1:80";
+
+/** The overrides in the state file, by realId, as a plain object. */
+async function saved(path: string): Promise<Record<string, Override>> {
+  return Object.fromEntries((await new StateFile(path).load()).overrides);
+}
 
 function config(reals: Real[]): string {
   return [
@@ -49,7 +56,7 @@ describe("runtime control", () => {
     );
     const stateFile = join(h.dir, "ldirectord.cf.state");
     expect(statSync(stateFile).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(readFileSync(stateFile, "utf8")).overrides).toMatchObject({
+    expect(await saved(stateFile)).toMatchObject({
       [`${V}/127.0.0.1:${b.port}`]: { mode: "drained" },
     });
 
@@ -79,7 +86,7 @@ describe("runtime control", () => {
     expect(enable.code).toBe(0);
     expect(enable.stdout).toMatch(/enabled/);
     expect(h.weights()[b.port]).toBe(2);
-    expect(JSON.parse(readFileSync(stateFile, "utf8")).overrides).toEqual({});
+    expect(await saved(stateFile)).toEqual({});
     await h.stop(d);
   });
 
@@ -121,8 +128,8 @@ describe("runtime control", () => {
     expect((await h.run([h.config, "reload"])).code).toBe(0);
     await h.until("c gone", () => !(c.port in h.weights()) && Object.keys(h.weights()).length === 2);
     const stateFile = join(h.dir, "ldirectord.cf.state");
-    await h.until("c's override dropped", () => {
-      const o = JSON.parse(readFileSync(stateFile, "utf8")).overrides;
+    await h.until("c's override dropped", async () => {
+      const o = await saved(stateFile);
       return Object.keys(o).length === 1 && o[`${V}/127.0.0.1:${a.port}`]?.mode === "drained";
     });
     expect(h.weights()).toEqual({ [a.port]: 0, [b.port]: 2 });
@@ -146,12 +153,162 @@ describe("runtime control", () => {
       h.run([h.config, "drain", V, `127.0.0.1:${c.port}`]),
     ]);
     expect(runs.map((r) => r.code)).toEqual([0, 0, 0]);
-    expect(JSON.parse(readFileSync(stateFile, "utf8")).overrides).toMatchObject({
+    expect(await saved(stateFile)).toMatchObject({
       [`${V}/127.0.0.1:${a.port}`]: { mode: "drained" },
       [`${V}/127.0.0.1:${b.port}`]: { mode: "disabled" },
       [`${V}/127.0.0.1:${c.port}`]: { mode: "drained" },
     });
     expect(h.weights()).toEqual({ [a.port]: 0, [c.port]: 0 });
+    await h.stop(d);
+  });
+});
+
+describe("the weight verb", () => {
+  it("sets a real's weight through the CLI and the control socket, survives a restart, enable undoes it", async () => {
+    h = new Harness();
+    const [a, b] = [await h.real("a"), await h.real("b")];
+    h.writeConfig(config([a, b]));
+    // The memory backend: the table is the daemon's own, read back through status.
+    const memory = ["--backend", "memory"];
+    const tableWeights = async (): Promise<Record<number, number | undefined>> => {
+      const out = await h.run(["--json", h.config, "status"]);
+      // Not up yet: no table to read.
+      if (out.code !== 0) return {};
+      const s = JSON.parse(out.stdout);
+      const reals = (s.virtuals?.[0]?.reals ?? []) as { address: string; tableWeight?: number }[];
+      return Object.fromEntries(reals.map((r) => [Number(r.address.split(":")[1]), r.tableWeight]));
+    };
+    let d = h.startDaemon(memory);
+    await h.until("both in", async () => {
+      const w = await tableWeights();
+      return w[a.port] === 1 && w[b.port] === 2;
+    });
+
+    const set = await h.run([h.config, "weight", V, `127.0.0.1:${b.port}`, "7"]);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toMatch(/: weight 7 \(since /);
+    // Answered once the table has it.
+    expect((await tableWeights())[b.port]).toBe(7);
+    const status = await h.run([h.config, "status"]);
+    expect(status.stdout).toMatch(
+      new RegExp(`127\\.0\\.0\\.1:${b.port}\\s+up\\s+\\d+s\\s+2\\s+7\\s+weight 7`),
+    );
+
+    const bad = await h.run([h.config, "weight", V, `127.0.0.1:${b.port}`, "lots"]);
+    expect(bad.code).toBe(4);
+    expect(bad.stderr).toMatch(/weight must be a whole number from 0 to 65535, not "lots"/);
+    expect((await h.run([h.config, "weight", V, `127.0.0.1:${b.port}`])).code).toBe(255);
+
+    expect(await h.stop(d)).toBe(0);
+    d = h.startDaemon(memory);
+    await h.until("b back at the operator's weight", async () => (await tableWeights())[b.port] === 7);
+    expect((await tableWeights())[a.port]).toBe(1);
+
+    const json = await h.run(["--json", h.config, "enable", V, `127.0.0.1:${b.port}`]);
+    expect(JSON.parse(json.stdout)).toEqual({ id: `${V}/127.0.0.1:${b.port}`, action: "enable" });
+    expect((await tableWeights())[b.port]).toBe(2);
+    await h.stop(d);
+  });
+});
+
+describe("the state file as a person edits it", () => {
+  it("check names its bad lines; a good edit made while stopped takes effect at start", async () => {
+    h = new Harness();
+    const [a, b] = [await h.real("a"), await h.real("b")];
+    h.writeConfig(config([a, b]));
+    const stateFile = join(h.dir, "ldirectord.cf.state");
+    writeFileSync(
+      stateFile,
+      [
+        "; taken out by hand, ticket 7",
+        "",
+        "[override 1]",
+        `virtual = ${V}`,
+        `real = 127.0.0.1:${b.port}`,
+        "mode = drainedd",
+        "since = 2026-12-01T10:00:00Z",
+        "",
+      ].join("\n"),
+    );
+    const bad = await h.run(["check", h.config]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      `error: ${stateFile}:6: [override 1] mode is drained, disabled or weighted, not drainedd`,
+    );
+
+    writeFileSync(stateFile, readFileSync(stateFile, "utf8").replace("drainedd", "drained"));
+    const good = await h.run(["check", h.config]);
+    expect(good.code).toBe(0);
+    expect(good.stderr).toContain(`state file ${stateFile}: 1 override(s), 0 maintenance window(s)`);
+
+    const d = h.startDaemon();
+    await h.until("a in, b drained", () => h.weights()[a.port] === 1 && h.weights()[b.port] === 0);
+    expect((await h.run([h.config, "drain", V, `127.0.0.1:${a.port}`])).code).toBe(0);
+    // The daemon's save keeps the person's comment and writes INI.
+    const text = readFileSync(stateFile, "utf8");
+    expect(text).toMatch(/^; taken out by hand, ticket 7\n/);
+    expect(await saved(stateFile)).toMatchObject({
+      [`${V}/127.0.0.1:${a.port}`]: { mode: "drained" },
+      [`${V}/127.0.0.1:${b.port}`]: { mode: "drained", since: Date.parse("2026-12-01T10:00:00Z") },
+    });
+    await h.stop(d);
+  });
+});
+
+describe("schedule", () => {
+  it("add, list and remove maintenance windows through the CLI; status shows them", async () => {
+    h = new Harness();
+    const [a, b] = [await h.real("a"), await h.real("b")];
+    h.writeConfig(config([a, b]));
+    const d = h.startDaemon(["--backend", "memory"]);
+    await h.until("running", async () => (await h.run([h.config, "status"])).code === 0);
+
+    const add = await h.run([
+      h.config,
+      "schedule",
+      "add",
+      V,
+      "all",
+      "disable",
+      "TZ=Europe/Berlin 0 3 * * 0",
+      "2h",
+    ]);
+    expect(add.code).toBe(0);
+    expect(add.stdout).toMatch(
+      new RegExp(`^window 1: disable ${V} all at "0 3 \\* \\* 0" \\(Europe/Berlin\\) for 2h; next 20\\d\\d-`),
+    );
+    const bad = await h.run([h.config, "schedule", "add", V, "all", "drain", "0 25 * * *", "2h"]);
+    expect(bad.code).toBe(4);
+    expect(bad.stderr).toMatch(/cron time "0 25 \* \* \*": 25 is a invalid expression for hour/);
+    expect((await h.run([h.config, "schedule", "add", V, "all", "nap", "0 3 * * *", "2h"])).stderr).toMatch(
+      /the mode is drain or disable, not "nap"/,
+    );
+    expect(
+      (await h.run([h.config, "schedule", "add", V, `127.0.0.1:${b.port}`, "drain", "30 1 * * *", "45m"]))
+        .code,
+    ).toBe(0);
+
+    const list = await h.run([h.config, "schedule", "list"]);
+    expect(list.stdout.trim().split("\n")).toEqual([
+      expect.stringMatching(/^window 1: disable .* all at "0 3 \* \* 0"/),
+      expect.stringMatching(
+        new RegExp(`^window 2: drain ${V} 127\\.0\\.0\\.1:${b.port} at "30 1 \\* \\* \\*" for 45m; next`),
+      ),
+    ]);
+    const status = await h.run([h.config, "status"]);
+    expect(status.stdout).toMatch(/maintenance windows:\n {2}window 1: .*\n {2}window 2: /);
+    const json = JSON.parse((await h.run(["--json", h.config, "status"])).stdout);
+    expect(json.windows.map((w: { id: number; open: boolean }) => [w.id, w.open])).toEqual([
+      [1, false],
+      [2, false],
+    ]);
+    expect(typeof json.windows[0].nextRun).toBe("number");
+
+    expect((await h.run([h.config, "schedule", "remove", "1"])).stdout).toBe("window 1 removed\n");
+    expect((await h.run([h.config, "schedule", "remove", "1"])).code).toBe(4);
+    expect((await new StateFile(join(h.dir, "ldirectord.cf.state")).load()).windows.map((w) => w.id)).toEqual(
+      [2],
+    );
     await h.stop(d);
   });
 });

@@ -187,7 +187,7 @@ describe("status page", () => {
   }, 60_000);
 
   it("Drain and Enable on a real take effect in the kernel table", async () => {
-    const { b, base, idB, page, row } = await setup(true);
+    const { harness, b, base, idB, page, row } = await setup(true);
     const error = page.locator("#error");
     // The POST's error text, if any, is what the poll reports instead of the override.
     const overrideOrError = async () =>
@@ -228,6 +228,31 @@ describe("status page", () => {
     );
     expect(res.status).toBe(403);
     expect((await realView(base, b)).override).toBeUndefined();
+
+    // Set weight asks for N; its button and route come from the verb table like the others.
+    page.once("dialog", (d) => void d.accept("5"));
+    await row(idB).locator('button[data-action="weight"]').click();
+    await expect.poll(overrideOrError, { timeout: settle, message: "b shown weighted" }).toBe("weighted");
+    await expect
+      .poll(async () => (await realView(base, b)).tableWeight, { timeout: settle, message: "b at weight 5" })
+      .toBe(5);
+    expect(await row(idB).textContent()).toContain("weight 5");
+
+    // A maintenance window added through the CLI is listed with its next run.
+    const add = await harness.run([
+      harness.config,
+      "schedule",
+      "add",
+      "tcp:127.0.0.1:80",
+      "all",
+      "drain",
+      "TZ=Europe/Berlin 0 3 * * 0",
+      "2h",
+    ]);
+    expect(add.code).toBe(0);
+    const win = page.locator('#windows li[data-window="1"]');
+    await expect.poll(() => win.count(), { timeout: settle, message: "window 1 listed" }).toBe(1);
+    expect(await win.textContent()).toMatch(/drained.*0 3 \* \* 0 \(Europe\/Berlin\) for 2h 0m: next /);
   }, 60_000);
 
   it("without webcontrol= the page has no buttons and the actions answer 403", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { StatusView } from "../../src/api/types.js";
-import { ago, formatStatus } from "../../src/daemon/format-status.js";
-import { statusView } from "../../src/daemon/status-view.js";
+import { ago, formatStatus } from "../../src/api/format-status.js";
+import { statusView } from "../../src/api/status-view.js";
 
 const now = 1_000_000_000;
 
@@ -44,7 +44,7 @@ function status(): StatusView {
               health: "up",
               configuredWeight: 3,
               tableWeight: 0,
-              override: { drained: true },
+              override: { mode: "drained", since: 0 },
               maintenance: false,
             },
           ],
@@ -87,6 +87,7 @@ function status(): StatusView {
     ],
     connections: { "tcp:10.0.0.1:80/10.0.0.2:80": { active: 3, inactive: 10 } },
     overrides: new Map([["tcp:10.0.0.1:80/10.0.0.4:80", { mode: "drained", since: now - 5000 }]]),
+    windows: [],
     transitions: [
       {
         at: now - 12_000,

@@ -6,7 +6,7 @@ import pino from "pino";
 import { SMTPServer } from "smtp-server";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Config, VirtualService } from "../../src/config/types.js";
-import { Alerts, alertSubject, parseSmtp, virtualText } from "../../src/daemon/alerts.js";
+import { Alerts, alertSubject, parseSmtp, virtualText } from "../../src/effects/alerts.js";
 
 interface Received {
   from: string;

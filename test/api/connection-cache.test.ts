@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConnectionCache } from "../../src/daemon/connection-cache.js";
+import { ConnectionCache } from "../../src/api/connection-cache.js";
 
 describe("ConnectionCache", () => {
   it("shares one read among concurrent callers and serves it until it is maxAge old", async () => {

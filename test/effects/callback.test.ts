@@ -2,8 +2,8 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { callbackArgv } from "../../src/daemon/callback.js";
-import { runCommand } from "../../src/daemon/command.js";
+import { callbackArgv } from "../../src/effects/callback.js";
+import { runCommand } from "../../src/effects/command.js";
 
 describe("callbackArgv", () => {
   let dir: string;

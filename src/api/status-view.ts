@@ -3,12 +3,13 @@
 // (life cycle, reload counters, transitions). Pure: plain values in, plain values out.
 import type {
   DirectorCountersView,
-  OverrideView,
   RealView,
   StatusView,
   TransitionView,
   VirtualView,
 } from "../api/types.js";
+import type { Override } from "../control/override.js";
+import type { WindowView } from "../control/window.js";
 import type { DirectorStatus } from "../director/director.js";
 import type { ProbeStatus } from "../health/monitor.js";
 import type { ConnCounts } from "../ipvs/conntrack.js";
@@ -23,7 +24,8 @@ export interface StatusParts {
   director: DirectorStatus;
   probes: readonly ProbeStatus[];
   connections: Readonly<Record<string, ConnCounts>>;
-  overrides: ReadonlyMap<string, OverrideView>;
+  overrides: ReadonlyMap<string, Override>;
+  windows: WindowView[];
   transitions: TransitionView[];
   daemon: { configGeneration: number; reloads: number; reloadErrors: number };
 }
@@ -89,5 +91,6 @@ export function statusView(p: StatusParts): StatusView {
     counters,
     virtuals,
     transitions: p.transitions,
+    windows: p.windows,
   };
 }

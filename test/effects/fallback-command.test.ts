@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { VirtualService } from "../../src/config/types.js";
-import { runCommand } from "../../src/daemon/command.js";
-import { fallbackCommandArgv } from "../../src/daemon/fallback-command.js";
+import { runCommand } from "../../src/effects/command.js";
+import { fallbackCommandArgv } from "../../src/effects/fallback-command.js";
 
 function virtual(fields: Partial<VirtualService>): VirtualService {
   return { id: "x", family: "inet", protocol: "tcp", port: 0, reals: [], ...fields } as VirtualService;

@@ -10,7 +10,7 @@ import {
   ldirectordRealId,
   MonitorFiles,
   perlLocaltime,
-} from "../../src/daemon/monitorfile.js";
+} from "../../src/effects/monitorfile.js";
 
 describe("perlLocaltime", () => {
   it("matches Perl's scalar localtime", () => {

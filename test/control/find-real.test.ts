@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../src/api/errors.js";
-import { findReal } from "../../src/daemon/find-real.js";
+import { findReal } from "../../src/control/find-real.js";
+import { Refused } from "../../src/control/refused.js";
 import { fwmVirtual, real, virtual } from "../director/build.js";
 
 const web = virtual("tcp", "10.0.0.1", 80, {
@@ -12,11 +12,11 @@ const v6 = virtual("tcp", "2001:db8::1", 443, { reals: [real("2001:db8::2", 443)
 const mark = fwmVirtual(7, "inet", { reals: [real("10.0.0.9", 0)] });
 const all = [web, dns, dnsTcp, v6, mark];
 
-function refusal(f: () => unknown): { status: number; message: string } {
+function refusal(f: () => unknown): { status: string; message: string } {
   try {
     f();
   } catch (err) {
-    if (err instanceof ApiError) return { status: err.status, message: err.message };
+    if (err instanceof Refused) return { status: err.reason, message: err.message };
     throw err;
   }
   throw new Error("not refused");
@@ -36,9 +36,9 @@ describe("findReal", () => {
     expect(findReal(all, "[2001:db8::1]:443", "[2001:db8::2]").r.address).toBe("2001:db8::2");
   });
 
-  it("refuses an ambiguous name with 409 and says what to add", () => {
+  it("refuses an ambiguous name as a conflict and says what to add", () => {
     expect(refusal(() => findReal(all, "10.0.0.1:53", "10.0.0.5"))).toEqual({
-      status: 409,
+      status: "conflict",
       message: expect.stringMatching(
         /several virtual services \(udp:10.0.0.1:53, tcp:10.0.0.1:53\); give the protocol/,
       ),
@@ -46,8 +46,8 @@ describe("findReal", () => {
     expect(refusal(() => findReal(all, "tcp:10.0.0.1:80", "10.0.0.2")).message).toMatch(/give the port/);
   });
 
-  it("refuses an unknown name with 404", () => {
-    expect(refusal(() => findReal(all, "tcp:10.9.9.9:80", "10.0.0.2")).status).toBe(404);
+  it("refuses an unknown name as not found", () => {
+    expect(refusal(() => findReal(all, "tcp:10.9.9.9:80", "10.0.0.2")).status).toBe("not-found");
     expect(refusal(() => findReal(all, "tcp:10.0.0.1:80", "10.0.0.4:80")).message).toBe(
       'no real "10.0.0.4:80" in tcp:10.0.0.1:80',
     );

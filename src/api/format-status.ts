@@ -1,6 +1,7 @@
 // `ldirector status` for people: one line for the daemon, then per virtual its health
 // count and a table of its reals. Everything here is in `--json` too.
 import type { RealView, StatusView, TransitionView } from "../api/types.js";
+import { describeWindow } from "../control/window.js";
 
 /** "4s", "3m12s", "2h05m", "3d04h": how long ago, short enough for a table. */
 export function ago(ms: number): string {
@@ -16,7 +17,8 @@ export function ago(ms: number): string {
 const HEAD = ["REAL", "HEALTH", "FOR", "WEIGHT", "KERNEL", "OPERATOR", "CONNS", "LAST CHECK"];
 
 function row(r: RealView, now: number): string[] {
-  const operator = [r.override?.mode, r.maintenance ? "maintenance" : undefined].filter(Boolean).join(",");
+  const mode = r.override?.mode === "weighted" ? `weight ${r.override.weight}` : r.override?.mode;
+  const operator = [mode, r.maintenance ? "maintenance" : undefined].filter(Boolean).join(",");
   const last = r.lastCheck;
   const check = last
     ? `${last.ok ? "ok" : "FAIL"} ${Math.round(last.latencyMs)} ms, ${ago(now - last.at)} ago${last.ok ? "" : `: ${last.reason}`}`
@@ -57,6 +59,9 @@ export function formatStatus(s: StatusView, now = Date.now()): string {
       `${v.id}  ${v.healthy}/${v.reals.length} healthy${v.fallbackActive ? "  FALLBACK ACTIVE" : ""}`,
     );
     if (v.reals.length > 0) lines.push(...table([HEAD, ...v.reals.map((r) => row(r, now))]));
+  }
+  if (s.windows?.length) {
+    lines.push("", "maintenance windows:", ...s.windows.map((w) => `  ${describeWindow(w)}`));
   }
   if (s.transitions.length > 0) {
     lines.push("", "recent transitions:", ...s.transitions.slice(0, 10).map((t) => transition(t, now)));

@@ -3,7 +3,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MAX_OUTPUT_BYTES, runCommand } from "../../src/daemon/command.js";
+import { MAX_OUTPUT_BYTES, runCommand } from "../../src/effects/command.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

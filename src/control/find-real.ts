@@ -2,22 +2,27 @@
 // `ldirector status` prints, or the short forms people type (the virtual without its
 // protocol, a firewall mark number, the real's address without its port) as long as
 // they name exactly one.
-import { ApiError } from "../api/errors.js";
 import type { RealServer, VirtualService } from "../config/types.js";
 import { hostPort, realId } from "../director/ids.js";
+import { Refused } from "./refused.js";
 
-export function findReal(
-  virtuals: readonly VirtualService[],
-  virtual: string,
-  real: string,
-): { v: VirtualService; r: RealServer; id: string } {
-  const v = one(
+/** The virtual an operator means; throws Refused naming what to add. */
+export function findVirtual(virtuals: readonly VirtualService[], virtual: string): VirtualService {
+  return one(
     virtuals.filter((x) => virtualNames(x).includes(virtual)),
     () =>
       `no virtual service "${virtual}" (as \`ldirector status\` names them, e.g. ${virtuals[0]?.id ?? "tcp:10.0.0.1:80"})`,
     (found) =>
       `"${virtual}" names several virtual services (${found.map((x) => x.id).join(", ")}); give the protocol`,
   );
+}
+
+export function findReal(
+  virtuals: readonly VirtualService[],
+  virtual: string,
+  real: string,
+): { v: VirtualService; r: RealServer; id: string } {
+  const v = findVirtual(virtuals, virtual);
   const wanted = unbracket(real);
   const r = one(
     // One real can be listed twice (two ranges, per-real checks); the first is the one.
@@ -54,7 +59,7 @@ function dedupe(reals: RealServer[], v: VirtualService): RealServer[] {
 }
 
 function one<T>(found: T[], none: () => string, many: (found: T[]) => string): T {
-  if (found.length === 0) throw new ApiError(404, none());
-  if (found.length > 1) throw new ApiError(409, many(found));
+  if (found.length === 0) throw new Refused("not-found", none());
+  if (found.length > 1) throw new Refused("conflict", many(found));
   return found[0]!;
 }
