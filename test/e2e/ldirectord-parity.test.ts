@@ -40,7 +40,7 @@ function table(dir: string): Table {
  * longer than `quietMs` between adding a virtual service and adding its first real, so
  * quiet alone would compare a half-built table.
  */
-async function settled(dir: string, dests: Expected, quietMs = 1500, capMs = 60_000): Promise<Table> {
+async function settled(dir: string, dests: Expected, quietMs = 1500, capMs = 100_000): Promise<Table> {
   const end = Date.now() + capMs;
   let last = "";
   let since = Date.now();
@@ -57,7 +57,8 @@ async function settled(dir: string, dests: Expected, quietMs = 1500, capMs = 60_
       if (typeof dests === "number" ? all.length === dests : dests(all)) return t;
       since = Date.now();
     }
-    if (Date.now() > end) throw new Error(`the table in ${dir} did not settle as expected`);
+    if (Date.now() > end)
+      throw new Error(`the table in ${dir} did not settle as expected; last state:\n${last}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -90,10 +91,17 @@ async function runBoth(cf: string, dests: Expected): Promise<{ reference: Table;
       which === "ldirectord"
         ? [ldirectord, "-d", file, "start"]
         : [process.execPath, cli, "--foreground", "--ipvsadm", standIn, file, "start"];
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: dir, env, stdio: "ignore" });
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
     running.add(child);
+    let output = "";
+    const keep = (b: Buffer) => (output = (output + b.toString()).slice(-4000));
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
     try {
       return await settled(dir, dests);
+    } catch (err) {
+      // Say what the director was doing: a failure here is otherwise a bare timeout.
+      throw new Error(`${which}: ${(err as Error).message}\nexit ${child.exitCode}; its output:\n${output}`);
     } finally {
       child.kill("SIGKILL"); // no cleanstop: the table as it ran is what is compared
     }
@@ -157,7 +165,7 @@ const setups: Record<string, string[]> = {
 
 // Two daemons start one after the other, each through a Node stand-in exec per write: slow
 // on a busy two-core machine, so the tests get more than the default 30 s.
-describe("the same table as ldirectord", { timeout: 120_000 }, () => {
+describe("the same table as ldirectord", { timeout: 150_000 }, () => {
   for (const [name, block] of Object.entries(setups)) {
     it(`all reals up: ${name}`, async () => {
       const cf = [
