@@ -14,6 +14,8 @@ import { join } from "node:path";
 export const CACHE = process.env.LDIRECTOR_VM_CACHE || "/var/cache/ldirector-vm";
 const INSTALL = "scripts/install-vm.sh";
 const READY = "LDVM-READY";
+// eslint-disable-next-line no-control-regex -- the firmware's terminal escapes are exactly what this drops
+const TERMINAL = /\x1b\[[0-9;?]*[A-Za-z]|\x1bc|\r/g;
 
 /** The cached kernel (vmlinuz, initrd.gz, root/lib/modules), or an error saying how to get it. */
 export function vmKernel() {
@@ -101,7 +103,7 @@ export function bootVm({
   let partial = "";
   const onData = (chunk) => {
     // The console speaks terminal: drop escape sequences and carriage returns.
-    partial += chunk.toString("utf8").replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1bc|\r/g, "");
+    partial += chunk.toString("utf8").replace(TERMINAL, "");
     for (let nl = partial.indexOf("\n"); nl >= 0; nl = partial.indexOf("\n")) {
       const line = partial.slice(0, nl);
       partial = partial.slice(nl + 1);
@@ -136,7 +138,14 @@ export function bootVm({
         (status === null
           ? `the VM stopped before the command finished${bootMs === undefined ? " (it never booted)" : ""}`
           : undefined);
-      resolve({ status, bootMs, totalMs: Date.now() - started, output, share, ...(why ? { error: why } : {}) });
+      resolve({
+        status,
+        bootMs,
+        totalMs: Date.now() - started,
+        output,
+        share,
+        ...(why ? { error: why } : {}),
+      });
     };
     qemu.once("error", (e) => done(`qemu: ${e.message}`));
     qemu.once("exit", () => done());

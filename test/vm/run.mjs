@@ -18,7 +18,9 @@ if (argv.length === 0 || !(timeoutMs > 0)) {
 try {
   const r = await bootVm({ argv, timeoutMs, onLine: (l) => process.stdout.write(`${l}\n`) });
   const secs = (ms) => (ms === undefined ? "-" : (ms / 1000).toFixed(1));
-  process.stderr.write(`vm: boot ${secs(r.bootMs)} s, total ${secs(r.totalMs)} s, exit ${r.status ?? "none"}\n`);
+  process.stderr.write(
+    `vm: boot ${secs(r.bootMs)} s, total ${secs(r.totalMs)} s, exit ${r.status ?? "none"}\n`,
+  );
   if (r.error) process.stderr.write(`vm: ${r.error}\n`);
   process.exit(r.status ?? 1);
 } catch (e) {
