@@ -51,6 +51,12 @@ export function parseTable(text) {
   return services;
 }
 
+/** A shell command: one request, its body's first line or "error: no answer". */
+function oneRequest(url, timeoutS) {
+  // Debian's static busybox 1.35 wget crashes on -q and -T: hence timeout and 2>/dev/null.
+  return `if b=$(busybox timeout ${timeoutS} busybox wget -O - '${url}' 2>/dev/null); then echo "$b" | head -n1; else echo 'error: no answer'; fi`;
+}
+
 export class Lab {
   constructor(n, { flat = false, reals = 2 } = {}) {
     this.n = n;
@@ -172,7 +178,7 @@ export class Lab {
     const addr = i === 0 ? this.sorryAddress : this.realAddress(i);
     const url = `http://${addr}:${port}/check.html`;
     const listening = () =>
-      this.inNs(this.director, "busybox", "wget", "-q", "-T", "3", "-O", "/dev/null", url).then(
+      this.inNs(this.director, "busybox", "timeout", "3", "busybox", "wget", "-O", "/dev/null", url).then(
         () => true,
         () => false,
       );
@@ -201,14 +207,47 @@ export class Lab {
    */
   async gets(count, url = `http://${this.vip}/`, timeoutS = 5) {
     if (count === 0) return [];
-    const one = `busybox wget -q -T ${timeoutS} -O - '${url}' 2>&1 | head -n1 | grep . || echo 'error: no answer'`;
+    const one = oneRequest(url, timeoutS);
     const out = await this.inNs(this.client, "sh", "-c", `for k in $(seq ${count}); do ${one}; done`).catch(
       (e) => `error: ${e.message}`,
     );
     return out
       .split("\n")
       .filter(Boolean)
-      .map((l) => (l.startsWith("wget:") ? `error: ${l}` : l.trim()));
+      .map((l) => l.trim());
+  }
+
+  /**
+   * A request every `everyMs` from the client (a shell loop, so the pace does not depend on
+   * node spawning processes under TCG) until stop(), which resolves with every body.
+   */
+  steadyRequests(everyMs = 200, url = `http://${this.vip}/`) {
+    const stopFile = join(this.dir, `stop-${Date.now()}`);
+    const loop = `while [ ! -e '${stopFile}' ]; do ${oneRequest(url, 3)}; busybox usleep ${everyMs * 1000}; done`;
+    const child = spawn("ip", ["netns", "exec", this.client, "sh", "-c", loop], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    this.children.add(child);
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    const exited = new Promise((ok) => child.once("exit", ok));
+    return {
+      stop: async () => {
+        writeFileSync(stopFile, "");
+        await exited;
+        return out
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => l.trim());
+      },
+    };
+  }
+
+  /** Loads an nft ruleset into the director namespace (from a file: nft's command line splits on ';'). */
+  async nft(ruleset) {
+    const file = join(this.dir, "rules.nft");
+    writeFileSync(file, `${ruleset}\n`);
+    await this.inNs(this.director, "nft", "-f", file);
   }
 
   async ipvsadm(...args) {

@@ -31,7 +31,7 @@ function report(r) {
   console.log(
     `ldvm: ${r.kind} ${r.name}: ${ok ? "done" : "FAILED"} (${secs} s)${r.measured ? ` ${JSON.stringify(r.measured)}` : ""}`,
   );
-  if (r.error) console.log(`ldvm:   ${r.error.split("\n").slice(0, 12).join("\nldvm:   ")}`);
+  if (r.error) console.log(`ldvm:   ${r.error.split("\n").slice(0, 30).join("\nldvm:   ")}`);
 }
 
 for (const m of [
@@ -69,13 +69,10 @@ async function runScenario(s, n) {
     const measured = await Promise.race([s.run(lab), limit]);
     report({ kind: "scenario", name: s.name, ok: true, ms: Date.now() - started, measured });
   } catch (e) {
-    report({
-      kind: "scenario",
-      name: s.name,
-      ok: false,
-      ms: Date.now() - started,
-      error: String(e?.stack ?? e),
-    });
+    // What the failure looked like from outside: the kernel's table and the daemon's last words.
+    const table = await lab.ipvsadm("-S", "-n").catch((err) => `(unreadable: ${err.message})`);
+    const error = `${e?.message ?? e}\nipvsadm -S -n:\n${table}daemon output (end):\n${lab.daemonOutput.slice(-1500)}`;
+    report({ kind: "scenario", name: s.name, ok: false, ms: Date.now() - started, error });
   } finally {
     clearTimeout(timer);
     await lab.destroy();
