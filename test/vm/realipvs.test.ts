@@ -73,22 +73,28 @@ it("the VM boots and the guest suite runs to its end", () => {
   expect(vm?.output).toMatch(/ldvm: suite done in/);
 });
 
-describe("the real ipvsadm agrees with the recording (and so with the stand-in)", () => {
-  for (const c of realCases.filter((x) => wanted(x.name))) {
-    it(c.name, () => {
-      const r = result("case", c.name);
-      expect(r.error).toBeUndefined();
-      expect(compareCase(c, r.result!)).toEqual([]);
-    });
-  }
-});
+// (With LDVM_ONLY, a group may have nothing to run: vitest refuses an empty describe.)
+const cases = realCases.filter((x) => wanted(x.name));
+const chosen = scenarios.filter((x) => wanted(x.name));
 
-describe("scenarios on the real kernel", () => {
-  for (const s of scenarios.filter((x) => wanted(x.name))) {
-    it(s.name, () => {
-      const r = result("scenario", s.name);
-      if (!r.ok) throw new Error(r.error);
-      expect(r.ok).toBe(true);
-    });
-  }
-});
+if (cases.length > 0)
+  describe("the real ipvsadm agrees with the recording (and so with the stand-in)", () => {
+    for (const c of cases) {
+      it(c.name, () => {
+        const r = result("case", c.name);
+        expect(r.error).toBeUndefined();
+        expect(compareCase(c, r.result!)).toEqual([]);
+      });
+    }
+  });
+
+if (chosen.length > 0)
+  describe("scenarios on the real kernel", () => {
+    for (const s of chosen) {
+      it(s.name, () => {
+        const r = result("scenario", s.name);
+        if (!r.ok) throw new Error(r.error);
+        expect(r.ok).toBe(true);
+      });
+    }
+  });

@@ -10,12 +10,8 @@ export function runDifferential(casesFile, wanted, report) {
   for (const c of cases.filter((x) => wanted(x.name))) {
     const started = Date.now();
     try {
-      report({
-        kind: "case",
-        name: c.name,
-        ms: Date.now() - started,
-        result: runCase("/usr/sbin/ipvsadm", c),
-      });
+      const result = runCase("/usr/sbin/ipvsadm", c);
+      report({ kind: "case", name: c.name, ms: Date.now() - started, result });
     } catch (e) {
       report({ kind: "case", name: c.name, ms: Date.now() - started, error: String(e?.stack ?? e) });
     }
