@@ -210,7 +210,10 @@ describe("the same table as ldirectord", { timeout: 120_000 }, () => {
     const fallbacksOnly: Expected = (dests) =>
       dests.length === 2 && dests.every((d) => d.address.startsWith("127."));
     const { reference, ours } = await runBoth(`${cf.join("\n")}\n`, fallbacksOnly);
-    expect(reference.services.flatMap((s) => s.dests.map((d) => d.address))).toEqual(["127.0.0.1", "127.0.0.2"]);
+    expect(reference.services.flatMap((s) => s.dests.map((d) => d.address))).toEqual([
+      "127.0.0.1",
+      "127.0.0.2",
+    ]);
     expect(ours).toEqual(reference);
   });
 });
