@@ -4,7 +4,7 @@
 // namespaces). One JSON line per case or scenario goes to $LDVM_SHARE/results.jsonl;
 // a readable line goes to the console.
 //   LDVM_ONLY=REGEX   run only the cases and scenarios whose names match
-//   LDVM_JOBS=N       scenarios at once (default 4)
+//   LDVM_JOBS=N       scenarios at once (default 3)
 //   LDVM_BREAK=REGEX  the ipvsadm shim drops matching -R lines (a broken backend)
 import { execFileSync } from "node:child_process";
 import { appendFileSync, existsSync } from "node:fs";
@@ -17,7 +17,7 @@ const share = process.env.LDVM_SHARE ?? "/tmp";
 const results = join(share, "results.jsonl");
 const only = process.env.LDVM_ONLY ? new RegExp(process.env.LDVM_ONLY) : undefined;
 const wanted = (name) => !only || only.test(name);
-const jobs = Number(process.env.LDVM_JOBS) || 4;
+const jobs = Number(process.env.LDVM_JOBS) || 3;
 /** One scenario's hard limit: a hung one must not take the whole boot with it. */
 const SCENARIO_LIMIT_MS = 8 * 60_000;
 
