@@ -14,7 +14,9 @@ missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# The real-IPVS VM (qemu, a Debian kernel, an initramfs): test/vm/ boots it.
+vm() { bash "$(dirname "$0")/install-vm.sh"; }
+[ ${#missing[@]} -eq 0 ] && { vm; exit; }
 # policy-rc.d 101 = "do not start services from maintainer scripts".
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
@@ -23,3 +25,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+vm
