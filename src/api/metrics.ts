@@ -3,7 +3,8 @@
 // `ldirector status` shows and a real that leaves the config leaves the metrics with
 // it. Only the check latency histogram lives between scrapes: no snapshot holds the
 // latency of every check.
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Counter, Gauge } from "prom-client";
+import type * as PromClient from "prom-client";
 import type { CheckResult } from "../checks/types.js";
 import type { Health } from "../health/types.js";
 import { overrideModes } from "../control/verbs.js";
@@ -62,14 +63,17 @@ const key = (l: Labels) => JSON.stringify([l.virtual, l.real]);
 
 /** prom-client counters can't be set; after the scrape's reset, one inc to the snapshot's value does it. */
 function put(metric: Gauge | Counter, labels: Labels, value: number): void {
-  if (metric instanceof Gauge) metric.set(labels, value);
+  if (metric instanceof prom.Gauge) metric.set(labels, value);
   else metric.inc(labels, value);
 }
 
-export class Metrics {
+/** Set by Metrics.load() before any PromMetrics is made. */
+let prom: typeof PromClient;
+
+class PromMetrics {
   readonly contentType: string;
   // prom-client's default registry is process-global; each Metrics (daemon, test) has its own.
-  private readonly registry = new Registry();
+  private readonly registry = new prom.Registry();
   /** Everything filled from the snapshot, reset at the start of each scrape. */
   private readonly fromSnapshot: (Gauge | Counter)[] = [];
   private readonly perReal = REAL_METRICS.map((s) => this.create(s, REAL));
@@ -92,7 +96,7 @@ export class Metrics {
     "While open: when the maintenance window closes (Unix time)",
     WINDOW,
   );
-  private readonly latency = new Histogram({
+  private readonly latency = new prom.Histogram({
     name: "ldirector_check_latency_seconds",
     help: "How long the real's checks took (inconclusive ones left out)",
     labelNames: REAL,
@@ -162,14 +166,58 @@ export class Metrics {
   /** The `_total` names are counters, as Prometheus names them; the rest are gauges. */
   private create<T>([name, help, read]: Spec<T>, labelNames: readonly string[]): Filled<T> {
     if (!name.endsWith("_total")) return [this.gauge(name, help, labelNames), read];
-    const counter = new Counter({ name, help, labelNames, registers: [this.registry] });
+    const counter = new prom.Counter({ name, help, labelNames, registers: [this.registry] });
     this.fromSnapshot.push(counter);
     return [counter, read];
   }
 
   private gauge(name: string, help: string, labelNames: readonly string[]): Gauge {
-    const gauge = new Gauge({ name, help, labelNames, registers: [this.registry] });
+    const gauge = new prom.Gauge({ name, help, labelNames, registers: [this.registry] });
     this.fromSnapshot.push(gauge);
     return gauge;
+  }
+}
+
+/** Observations held while prom-client loads; past this many, the oldest go. */
+const PENDING_MAX = 50_000;
+
+/**
+ * Prometheus metrics for one daemon, with prom-client loaded off the start path: it and
+ * its dependencies are ~100 files (~60 ms of start-up, seconds on a slow machine). The
+ * daemon calls load() once started; check latencies seen before then are kept and
+ * observed when it is ready, so the histogram still counts from the start.
+ */
+export class Metrics {
+  private real: PromMetrics | undefined;
+  private loading: Promise<PromMetrics> | undefined;
+  private pending: [virtual: string, real: string, result: CheckResult][] = [];
+
+  load(): Promise<PromMetrics> {
+    this.loading ??= import("prom-client").then((m) => {
+      prom = m;
+      const real = new PromMetrics();
+      for (const [v, r, result] of this.pending) real.observeCheck(v, r, result);
+      this.pending = [];
+      this.real = real;
+      return real;
+    });
+    return this.loading;
+  }
+
+  /** The exposition format's content type; known once load() or render() has finished. */
+  get contentType(): string {
+    return this.real?.contentType ?? "text/plain; version=0.0.4; charset=utf-8";
+  }
+
+  /** Every check result of a real feeds the latency histogram (inconclusive ones are not observed). */
+  observeCheck(virtual: string, real: string, result: CheckResult): void {
+    if (this.real) return this.real.observeCheck(virtual, real, result);
+    if (this.pending.length >= PENDING_MAX) this.pending.shift();
+    this.pending.push([virtual, real, result]);
+  }
+
+  /** Scrape: gauges and counters taken from the status snapshot, histogram from observeCheck. */
+  async render(status: StatusView): Promise<string> {
+    return (await this.load()).render(status);
   }
 }

@@ -5,7 +5,18 @@
 import { randomInt } from "node:crypto";
 import dgram from "node:dgram";
 import net from "node:net";
-import dnsPacket, { type DecodedPacket, type RecordType } from "dns-packet";
+import type DnsPacket from "dns-packet";
+import type { DecodedPacket, RecordType } from "dns-packet";
+
+/**
+ * The DNS codec, loaded by the first DNS check rather than at start: every director loads
+ * the checker registry, few check DNS, and the library costs ~45 ms of start-up.
+ */
+let codec: typeof DnsPacket | undefined;
+async function loadCodec(): Promise<typeof DnsPacket> {
+  codec ??= (await import("dns-packet")).default;
+  return codec;
+}
 import type { StopScope } from "./lib/stoppable.js";
 
 export type DnsTransport = "udp" | "tcp";
@@ -51,6 +62,7 @@ export async function queryDns(
   scope: StopScope,
   retransmitMs: number,
 ): Promise<DecodedPacket> {
+  const dnsPacket = await loadCodec();
   const id = randomInt(65_536);
   const query = dnsPacket.encode({
     type: "query",
@@ -137,9 +149,10 @@ function overTcp(
   });
 }
 
+/** Only called once queryDns has loaded the codec. */
 function decodeOrUndefined(msg: Buffer): DecodedPacket | undefined {
   try {
-    return dnsPacket.decode(msg);
+    return codec!.decode(msg);
   } catch {
     return undefined;
   }

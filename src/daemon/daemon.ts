@@ -186,6 +186,8 @@ export class Daemon implements ControlApi {
       { virtuals: this.config.virtuals.length, backend: this.opts.backend.name },
       `ldirector started for ${this.config.file}`,
     );
+    // Off the start path: the first table is written before prom-client is loaded.
+    this.metricsRegistry.load().catch((err: unknown) => this.log.error({ err }, "metrics unavailable"));
   }
 
   /**

@@ -17,8 +17,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { createRequire } from "node:module";
 import pino, { type DestinationStream, type Logger } from "pino";
-import pretty from "pino-pretty";
+import type PinoPretty from "pino-pretty";
 import type { LogTarget } from "../config/types.js";
 import { type Prepared, unchanged } from "./prepared.js";
 
@@ -114,6 +115,9 @@ export function createLogger(options: LoggerOptions): DaemonLogger {
   };
 
   if (options.pretty) {
+    // Required here, not imported at the top: only -d uses it, and a daemon under systemd
+    // should not pay its ~45 ms of start-up (seconds on a slow machine).
+    const pretty = createRequire(import.meta.url)("pino-pretty") as typeof PinoPretty;
     const stream = pretty({
       destination: options.consoleFd ?? 2,
       sync: true,

@@ -7,7 +7,7 @@
 // a failure is logged, never thrown.
 
 import { hostname as osHostname, userInfo } from "node:os";
-import nodemailer from "nodemailer";
+import type { Transporter } from "nodemailer";
 import type { Logger } from "pino";
 import type { AlertStatus, Config, VirtualService } from "../config/types.js";
 
@@ -91,7 +91,7 @@ export class Alerts {
   private readonly hostname: string;
   private readonly options: AlertsOptions;
   private readonly reminders = new Map<string, Reminder>();
-  private readonly transports = new Map<string, nodemailer.Transporter>();
+  private readonly transports = new Map<string, Transporter>();
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
 
@@ -195,7 +195,9 @@ export class Alerts {
     this.queued++;
     this.queue = this.queue.then(async () => {
       try {
-        await this.transport(mail.smtp).sendMail({
+        await (
+          await this.transport(mail.smtp)
+        ).sendMail({
           from: mail.from,
           to: mail.to,
           subject: mail.subject,
@@ -212,10 +214,13 @@ export class Alerts {
     });
   }
 
-  private transport(smtp: string | undefined): nodemailer.Transporter {
+  private async transport(smtp: string | undefined): Promise<Transporter> {
     const key = smtp ?? "";
     let t = this.transports.get(key);
     if (t) return t;
+    // Loaded at the first mail, not at start: most directors never send one, and the
+    // library costs ~80 ms of start-up (seconds on a slow machine).
+    const { default: nodemailer } = await import("nodemailer");
     if (smtp === undefined) {
       t = nodemailer.createTransport({
         sendmail: true,
