@@ -4,12 +4,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { StateFile } from "../../src/control/state-file.js";
 import { Daemon } from "../../src/daemon/daemon.js";
 import { MemoryBackend } from "../../src/ipvs/memory.js";
-import { until } from "../daemon/support.js";
+import { startPool, until, weightsByAddress } from "../daemon/support.js";
 
 let dir: string;
 const daemons: Daemon[] = [];
@@ -20,33 +19,8 @@ afterEach(async () => {
 
 const V = "tcp:10.0.0.1:80";
 
-async function start(backend = new MemoryBackend()): Promise<{ d: Daemon; backend: MemoryBackend }> {
-  const configPath = join(dir, "lb.cf");
-  writeFileSync(
-    configPath,
-    [
-      "virtual=10.0.0.1:80",
-      "    real=10.0.0.2:80 masq 1",
-      "    real=10.0.0.3:80 masq 2",
-      "    checktype=on",
-      "",
-    ].join("\n"),
-  );
-  const d = new Daemon({
-    configPath,
-    backend,
-    logger: pino({ level: "silent" }),
-    stateFile: join(dir, "lb.state"),
-  });
-  daemons.push(d);
-  await d.start();
-  return { d, backend };
-}
-
-async function weights(backend: MemoryBackend): Promise<Record<string, number>> {
-  const s = (await backend.read()).services[0];
-  return Object.fromEntries((s?.dests ?? []).map((x) => [x.address, x.weight]));
-}
+const start = (backend = new MemoryBackend()) => startPool(dir, [1, 2], daemons, backend);
+const weights = weightsByAddress;
 
 function windowSection(id: number, real: string, mode: string, openedAt: number, duration: string): string {
   return [

@@ -1,14 +1,14 @@
 // The Daemon in-process on the memory backend: operator overrides under concurrency and
 // across a restart, against the state file on disk. checktype=on keeps the reals up
 // without any network; the e2e suite covers the same through the CLI and real checks.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { StateFile } from "../../src/control/state-file.js";
 import { Daemon } from "../../src/daemon/daemon.js";
 import { MemoryBackend } from "../../src/ipvs/memory.js";
+import { startPool, weightsByAddress } from "./support.js";
 
 let dir: string;
 const daemons: Daemon[] = [];
@@ -19,34 +19,8 @@ afterEach(async () => {
 
 const V = "tcp:10.0.0.1:80";
 
-async function start(backend = new MemoryBackend()): Promise<{ d: Daemon; backend: MemoryBackend }> {
-  const configPath = join(dir, "lb.cf");
-  writeFileSync(
-    configPath,
-    [
-      "virtual=10.0.0.1:80",
-      "    real=10.0.0.2:80 masq 1",
-      "    real=10.0.0.3:80 masq 2",
-      "    real=10.0.0.4:80 masq 3",
-      "    checktype=on",
-      "",
-    ].join("\n"),
-  );
-  const d = new Daemon({
-    configPath,
-    backend,
-    logger: pino({ level: "silent" }),
-    stateFile: join(dir, "lb.state"),
-  });
-  daemons.push(d);
-  await d.start();
-  return { d, backend };
-}
-
-async function weights(backend: MemoryBackend): Promise<Record<string, number>> {
-  const s = (await backend.read()).services[0];
-  return Object.fromEntries((s?.dests ?? []).map((x) => [x.address, x.weight]));
-}
+const start = (backend = new MemoryBackend()) => startPool(dir, [1, 2, 3], daemons, backend);
+const weights = weightsByAddress;
 
 describe("Daemon overrides", () => {
   it("saves every one of several actions made at once", async () => {

@@ -80,3 +80,34 @@ export async function until<T>(
 export function liveTable(): MemoryBackend {
   return new MemoryBackend(parseSave("-A -t 10.0.0.1:80 -s wrr\n-a -t 10.0.0.1:80 -r 10.0.0.2:80 -m -w 1\n"));
 }
+
+/**
+ * Starts an in-process daemon in `dir` on one virtual (10.0.0.1:80) with a masq real per
+ * weight (10.0.0.2, .3, …), checktype=on, its state file beside it; `daemons` collects it
+ * for the caller's afterEach.
+ */
+export async function startPool(
+  dir: string,
+  realWeights: number[],
+  daemons: Daemon[],
+  backend = new MemoryBackend(),
+): Promise<{ d: Daemon; backend: MemoryBackend }> {
+  const configPath = join(dir, "lb.cf");
+  const reals = realWeights.map((w, i) => `    real=10.0.0.${i + 2}:80 masq ${w}`);
+  writeFileSync(configPath, ["virtual=10.0.0.1:80", ...reals, "    checktype=on", ""].join("\n"));
+  const d = new Daemon({
+    configPath,
+    backend,
+    logger: pino({ level: "silent" }),
+    stateFile: join(dir, "lb.state"),
+  });
+  daemons.push(d);
+  await d.start();
+  return { d, backend };
+}
+
+/** The first service's weights by real address (the port is always 80 in startPool). */
+export async function weightsByAddress(backend: MemoryBackend): Promise<Record<string, number>> {
+  const s = (await backend.read()).services[0];
+  return Object.fromEntries((s?.dests ?? []).map((x) => [x.address, x.weight]));
+}
