@@ -29,6 +29,11 @@ export interface DirectorOptions {
    * resyncinterval, followed across reloads.
    */
   resyncMs?: number;
+  /**
+   * How long a fallback that is no longer wanted stays in at weight 0 before it is
+   * deleted, so the connections it serves finish (default 5 s; a sorry page is small).
+   */
+  fallbackDrainMs?: number;
   /** First retry delay after a failed batch; doubles up to retryMaxMs. Defaults 1 s and 30 s. */
   retryMinMs?: number;
   retryMaxMs?: number;
@@ -104,6 +109,9 @@ export class Director extends EventEmitter<DirectorEvents> {
   /** A period fixed by the caller (tests); undefined: the config's resyncinterval. */
   private readonly fixedResyncMs: number | undefined;
   private readonly retryMinMs: number;
+  private readonly fallbackDrainMs: number;
+  /** Virtual id → when its leaving fallback (at weight 0) is deleted. */
+  private readonly fallbackLeaving = new Map<string, number>();
   private readonly retryMaxMs: number;
   private readonly setTimer: (fn: () => void, ms: number) => TimerHandle;
   private readonly clearTimer: (handle: TimerHandle) => void;
@@ -127,6 +135,7 @@ export class Director extends EventEmitter<DirectorEvents> {
   private debounceTimer: TimerHandle | undefined;
   private retryTimer: TimerHandle | undefined;
   private resyncTimer: TimerHandle | undefined;
+  private drainTimer: TimerHandle | undefined;
   private retryDelay: number;
 
   private readonly counters: DirectorCounters = {
@@ -148,6 +157,7 @@ export class Director extends EventEmitter<DirectorEvents> {
     this.debounceMs = opts.debounceMs ?? 5;
     this.fixedResyncMs = opts.resyncMs;
     this.retryMinMs = opts.retryMinMs ?? 1000;
+    this.fallbackDrainMs = opts.fallbackDrainMs ?? 5000;
     this.retryMaxMs = opts.retryMaxMs ?? 30_000;
     this.retryDelay = this.retryMinMs;
     this.setTimer = opts.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
@@ -214,6 +224,7 @@ export class Director extends EventEmitter<DirectorEvents> {
     this.cancel("debounceTimer");
     this.cancel("retryTimer");
     this.cancel("resyncTimer");
+    this.cancel("drainTimer");
     await this.running;
     if (!opts.clean || !this.started) return;
     try {
@@ -319,13 +330,15 @@ export class Director extends EventEmitter<DirectorEvents> {
           this.counters.resyncRepairs += diff(believed, this.known, this.owned(this.known)).length;
       }
       const actual = this.known;
-      const desired = plan({
+      const input = {
         config: this.config,
         health: this.health,
         actual,
         overrides: this.overrides,
         maintenance: this.maintenance,
-      });
+      };
+      const leaving = this.leavingFallbacks(actual, plan(input));
+      const desired = leaving.size === 0 ? plan(input) : plan({ ...input, fallbackLeaving: leaving });
       const ops = diff(desired, actual, this.owned(actual));
       const failed = ops.length > 0 ? await this.applyBatch(ops) : [];
       this.forgetGone();
@@ -391,7 +404,7 @@ export class Director extends EventEmitter<DirectorEvents> {
     }, this.resyncMs);
   }
 
-  private cancel(which: "debounceTimer" | "retryTimer" | "resyncTimer"): void {
+  private cancel(which: "debounceTimer" | "retryTimer" | "resyncTimer" | "drainTimer"): void {
     const h = this[which];
     if (h === undefined) return;
     this.clearTimer(h);
@@ -419,6 +432,36 @@ export class Director extends EventEmitter<DirectorEvents> {
     const present = new Set(this.known.services.map(serviceKey));
     const current = new Set(this.config.virtuals.map(virtualServiceKey));
     for (const k of this.configured) if (!current.has(k) && !present.has(k)) this.configured.delete(k);
+  }
+
+  /**
+   * The virtuals whose serving fallback the plan takes out start leaving now (weight 0,
+   * deleted after fallbackDrainMs); one wanted again stops leaving. Arms a pass for the
+   * earliest deletion.
+   */
+  private leavingFallbacks(actual: Table, wanted: Table): Set<string> {
+    const now = this.now();
+    const serving = fallbackActive(actual, this.config);
+    const stays = fallbackActive(wanted, this.config);
+    for (const v of this.config.virtuals) {
+      if (stays.get(v.id)) this.fallbackLeaving.delete(v.id);
+      else if (serving.get(v.id) && !this.fallbackLeaving.has(v.id))
+        this.fallbackLeaving.set(v.id, now + this.fallbackDrainMs);
+    }
+    const ids = new Set(this.config.virtuals.map((v) => v.id));
+    for (const [id, until] of this.fallbackLeaving)
+      if (until <= now || !ids.has(id)) this.fallbackLeaving.delete(id);
+    if (this.fallbackLeaving.size > 0 && this.drainTimer === undefined && !this.stopped) {
+      const next = Math.min(...this.fallbackLeaving.values());
+      this.drainTimer = this.setTimer(
+        () => {
+          this.drainTimer = undefined;
+          this.trigger();
+        },
+        Math.max(0, next - now),
+      );
+    }
+    return new Set(this.fallbackLeaving.keys());
   }
 
   private emitFallbackChanges(): void {

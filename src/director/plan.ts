@@ -46,6 +46,13 @@ export interface PlanInput {
   overrides?: ReadonlyMap<string, Override>;
   /** realIds with a file in maintenancedir: forced down, whatever their check says. */
   maintenance?: ReadonlySet<string>;
+  /**
+   * Virtual ids whose fallback is no longer wanted but stays in at weight 0 for a while:
+   * the kernel drops every packet of a connection whose dest was deleted, so a sorry page
+   * being sent when a real comes back would hang; at weight 0 it gets no new connection
+   * and finishes the ones it has.
+   */
+  fallbackLeaving?: ReadonlySet<string>;
 }
 
 /** How one real stands for the purpose of the table. */
@@ -248,6 +255,9 @@ function planVirtual(v: VirtualService, input: PlanInput, present: ReadonlyMap<s
       const found = present.get(fbKey);
       if (found !== undefined) dests.push({ ...found });
     }
+  } else if (fbKey !== undefined && input.fallbackLeaving?.has(v.id)) {
+    const found = present.get(fbKey);
+    if (found !== undefined) dests.push({ ...found, weight: 0 });
   }
   return { ...serviceSpecOf(v), dests };
 }
@@ -263,13 +273,17 @@ export function plan(input: PlanInput): Table {
   };
 }
 
-/** Per virtual id: whether its fallback is in the given table (false when it has none). */
+/**
+ * Per virtual id: whether its fallback serves, in the given table: present at a weight
+ * above 0 (at weight 0 it is leaving). False when the virtual has none.
+ */
 export function fallbackActive(table: Table, config: Config): Map<string, boolean> {
   const index = indexTable(table);
   const result = new Map<string, boolean>();
   for (const v of config.virtuals) {
     const key = fallbackDestKey(v);
-    result.set(v.id, key !== undefined && (index.get(virtualServiceKey(v))?.has(key) ?? false));
+    const dest = key === undefined ? undefined : index.get(virtualServiceKey(v))?.get(key);
+    result.set(v.id, dest !== undefined && dest.weight > 0);
   }
   return result;
 }

@@ -483,9 +483,35 @@ describe("Director: fallback events", () => {
     ]);
     director.setHealth(realId(v, v.reals[1]!), "up");
     await timers.advance(5, director);
-    expect(backend.batches.at(-1)!.map((op) => `${op.kind} ${"dest" in op ? op.dest.address : ""}`)).toEqual([
-      "add-dest 10.0.0.3",
-      "delete-dest 127.0.0.1",
+    const last = () =>
+      backend.batches
+        .at(-1)!
+        .map((op) => `${op.kind} ${"dest" in op ? `${op.dest.address} ${op.dest.weight}` : ""}`);
+    // The fallback leaves at weight 0 first: a dest deleted has its connections' packets
+    // dropped by the kernel, so a sorry page being sent would hang.
+    expect(last()).toEqual(["add-dest 10.0.0.3 1", "edit-dest 127.0.0.1 0"]);
+    const batches = backend.batches.length;
+    await timers.advance(4900, director);
+    expect(backend.batches.length).toBe(batches);
+    await timers.advance(200, director);
+    expect(last()).toEqual(["delete-dest 127.0.0.1 0"]);
+  });
+
+  it("a leaving fallback wanted again goes back to its weight and is not deleted", async () => {
+    const v = web();
+    const { director, timers, memory } = rig(config([v]), healthyTable(v));
+    await director.start();
+    allUp(director, v);
+    await timers.advance(5, director);
+    for (const r of v.reals) director.setHealth(realId(v, r), "down");
+    await timers.advance(5, director);
+    director.setHealth(realId(v, v.reals[1]!), "up");
+    await timers.advance(5, director);
+    expect(find(await memory.read(), v)?.dests.find((d) => d.address === "127.0.0.1")?.weight).toBe(0);
+    director.setHealth(realId(v, v.reals[1]!), "down");
+    await timers.advance(10_000, director);
+    expect(find(await memory.read(), v)?.dests.map((d) => `${d.address} ${d.weight}`)).toEqual([
+      "127.0.0.1 1",
     ]);
   });
 

@@ -223,7 +223,10 @@ export class Lab {
    */
   steadyRequests(everyMs = 200, url = `http://${this.vip}/`) {
     const stopFile = join(this.dir, `stop-${Date.now()}`);
-    const loop = `while [ ! -e '${stopFile}' ]; do ${oneRequest(url, 3)}; busybox usleep ${everyMs * 1000}; done`;
+    // 10 s per request: a guard against a hung one, not a latency bound (spawning wget
+    // under TCG on a loaded host took seconds); a connection whose dest the kernel deleted
+    // hangs far longer than that.
+    const loop = `while [ ! -e '${stopFile}' ]; do ${oneRequest(url, 10)}; busybox usleep ${everyMs * 1000}; done`;
     const child = spawn("ip", ["netns", "exec", this.client, "sh", "-c", loop], {
       stdio: ["ignore", "pipe", "ignore"],
     });
