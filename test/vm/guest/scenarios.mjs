@@ -106,6 +106,30 @@ function markRule(lab, ports, mark) {
 const BIG = 6 * 1024 * 1024;
 const bigFile = () => ({ "big.bin": Buffer.alloc(BIG, 7) });
 
+/**
+ * DR and TUN: the reals hold the VIP themselves and answer the client directly; the
+ * table must list them with `listed` (-g, -i) and rr must split 10 requests 5/5.
+ */
+function directReturn(name, fwd, listed, label, vipOptions = {}) {
+  return {
+    name,
+    flat: true,
+    async run(lab) {
+      await lab.realsAcceptVip(vipOptions);
+      for (const i of [1, 2]) await lab.serve(i);
+      await startWith(lab, config(lab, { virtuals: [{ fwd, reals: [[1], [2]] }] }), [
+        addr(lab, 1),
+        addr(lab, 2),
+      ]);
+      const d = await dests(lab);
+      expectEqual("forwarding", [d[addr(lab, 1)].fwd, d[addr(lab, 2)].fwd], [listed, listed]);
+      const bodies = await lab.gets(10);
+      expectEqual(`${label} split`, [count(bodies, "real 1"), count(bodies, "real 2")], [5, 5], bodies);
+      return { requests: 10 };
+    },
+  };
+}
+
 export const scenarios = [
   {
     name: "NAT: rr splits 10/10 and wrr 1:3 splits 5/15",
@@ -140,40 +164,10 @@ export const scenarios = [
       return { rr: "10/10", wrr: "5/15" };
     },
   },
-  {
-    name: "DR (gate): reals answer the client directly, VIP on their loopback",
-    flat: true,
-    async run(lab) {
-      await lab.realsAcceptVip();
-      for (const i of [1, 2]) await lab.serve(i);
-      await startWith(lab, config(lab, { virtuals: [{ fwd: "gate", reals: [[1], [2]] }] }), [
-        addr(lab, 1),
-        addr(lab, 2),
-      ]);
-      const d = await dests(lab);
-      expectEqual("forwarding", [d[addr(lab, 1)].fwd, d[addr(lab, 2)].fwd], ["-g", "-g"]);
-      const bodies = await lab.gets(10);
-      expectEqual("DR split", [count(bodies, "real 1"), count(bodies, "real 2")], [5, 5], bodies);
-      return { requests: 10 };
-    },
-  },
-  {
-    name: "TUN (ipip): reals decapsulate and answer the client directly",
-    flat: true,
-    async run(lab) {
-      await lab.realsAcceptVip({ tunnel: true });
-      for (const i of [1, 2]) await lab.serve(i);
-      await startWith(lab, config(lab, { virtuals: [{ fwd: "ipip", reals: [[1], [2]] }] }), [
-        addr(lab, 1),
-        addr(lab, 2),
-      ]);
-      const d = await dests(lab);
-      expectEqual("forwarding", [d[addr(lab, 1)].fwd, d[addr(lab, 2)].fwd], ["-i", "-i"]);
-      const bodies = await lab.gets(10);
-      expectEqual("TUN split", [count(bodies, "real 1"), count(bodies, "real 2")], [5, 5], bodies);
-      return { requests: 10 };
-    },
-  },
+  directReturn("DR (gate): reals answer the client directly, VIP on their loopback", "gate", "-g", "DR"),
+  directReturn("TUN (ipip): reals decapsulate and answer the client directly", "ipip", "-i", "TUN", {
+    tunnel: true,
+  }),
   {
     name: "failover: a killed real is out within checkinterval+checktimeout, no failed request after",
     async run(lab) {
