@@ -397,7 +397,9 @@ describe("side effects", () => {
     const a = await h.real("a");
     const out = join(h.dir, "callback.out");
     const script = join(h.dir, "callback.sh");
-    writeFileSync(script, `#!/bin/sh\necho "$@" > ${out}\n`, { mode: 0o755 });
+    // Written aside and renamed: the test must never read the file between the shell's
+    // creating it and echo's writing it (it did once, on a loaded machine).
+    writeFileSync(script, `#!/bin/sh\necho "$@" > ${out}.tmp && mv ${out}.tmp ${out}\n`, { mode: 0o755 });
     h.writeConfig(config([a], [`callback="${script}"`]));
     const d = h.startDaemon();
     await h.until("a in", () => h.weights()[a.port] === 1);
