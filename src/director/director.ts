@@ -337,8 +337,10 @@ export class Director extends EventEmitter<DirectorEvents> {
         overrides: this.overrides,
         maintenance: this.maintenance,
       };
-      const leaving = this.leavingFallbacks(actual, plan(input));
-      const desired = leaving.size === 0 ? plan(input) : plan({ ...input, fallbackLeaving: leaving });
+      const wanted = plan(input);
+      const leaving = this.leavingFallbacks(actual, wanted);
+      // Planned again only while a fallback is leaving (a few seconds after a recovery).
+      const desired = leaving.size === 0 ? wanted : plan({ ...input, fallbackLeaving: leaving });
       const ops = diff(desired, actual, this.owned(actual));
       const failed = ops.length > 0 ? await this.applyBatch(ops) : [];
       this.forgetGone();
