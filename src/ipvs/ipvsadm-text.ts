@@ -33,31 +33,52 @@ function addressBytes(address: string): number[] {
   return all.flatMap((g) => [(g >> 8) & 255, g & 255]);
 }
 
-function compareAddresses(a: string, b: string): number {
-  const x = addressBytes(a);
-  const y = addressBytes(b);
-  if (x.length !== y.length) return x.length - y.length;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
-  return 0;
+/**
+ * An address as a string that sorts as its bytes do: "4" or "6" (IPv4 first, as ipvsadm
+ * compares lengths first), then every byte in two hex digits. Sorting 10,000 dests
+ * compares ~140,000 times: the key is made once per address, not twice per comparison.
+ */
+function addressKey(address: string): string {
+  let key = SORT_KEYS.get(address);
+  if (key === undefined) {
+    const bytes = addressBytes(address);
+    key = (bytes.length === 4 ? "4" : "6") + bytes.map((b) => (b < 16 ? "0" : "") + b.toString(16)).join("");
+    if (SORT_KEYS.size >= SORT_KEYS_MAX) SORT_KEYS.clear();
+    SORT_KEYS.set(address, key);
+  }
+  return key;
 }
+
+/** Addresses recur on every pass (the same reals): their keys are kept, up to a bound. */
+const SORT_KEYS = new Map<string, string>();
+const SORT_KEYS_MAX = 100_000;
+
+const byKey = <T>(a: { k: string; v: T }, b: { k: string; v: T }): number =>
+  a.k < b.k ? -1 : a.k > b.k ? 1 : 0;
+
+/** Port as five digits, so that "address key + port" sorts as (address, port). */
+const portKey = (port: number): string => String(port).padStart(5, "0");
 
 // ---------------------------------------------------------------- order
 
 const PROTOCOL_NUMBER: Record<ServiceProtocol, number> = { tcp: 6, udp: 17, sctp: 132, fwmark: 6 };
 const FAMILY_NUMBER: Record<IpFamily, number> = { inet: 2, inet6: 10 };
 
-function compareServices(a: Service, b: Service): number {
-  return (
-    (a.fwmark ?? 0) - (b.fwmark ?? 0) ||
-    FAMILY_NUMBER[a.family] - FAMILY_NUMBER[b.family] ||
-    PROTOCOL_NUMBER[a.protocol] - PROTOCOL_NUMBER[b.protocol] ||
-    compareAddresses(a.address ?? "0.0.0.0", b.address ?? "0.0.0.0") ||
-    a.port - b.port
-  );
+function serviceSortKey(s: Service): string {
+  return [
+    String(s.fwmark ?? 0).padStart(10, "0"),
+    String(FAMILY_NUMBER[s.family]).padStart(2, "0"),
+    String(PROTOCOL_NUMBER[s.protocol]).padStart(3, "0"),
+    addressKey(s.address ?? "0.0.0.0"),
+    portKey(s.port),
+  ].join(" ");
 }
 
-function compareDests(a: Dest, b: Dest): number {
-  return compareAddresses(a.address, b.address) || a.port - b.port;
+function sortedBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  return items
+    .map((v) => ({ k: key(v), v }))
+    .sort(byKey)
+    .map((x) => x.v);
 }
 
 /**
@@ -66,9 +87,13 @@ function compareDests(a: Dest, b: Dest): number {
  */
 export function sortTable(table: Table): Table {
   return {
-    services: [...table.services]
-      .map((s) => ({ ...s, dests: [...s.dests].sort(compareDests) }))
-      .sort(compareServices),
+    services: sortedBy(
+      table.services.map((s) => ({
+        ...s,
+        dests: sortedBy(s.dests, (d: Dest) => addressKey(d.address) + portKey(d.port)),
+      })),
+      serviceSortKey,
+    ),
   };
 }
 

@@ -9,7 +9,7 @@
 import { accessSync, constants } from "node:fs";
 import { type Applied, type Backend, BackendError } from "./backend.js";
 import { normalizeTable } from "./diff.js";
-import type { Table } from "./model.js";
+import type { Dest, Service, Table } from "./model.js";
 import { destKey, serviceKey } from "./model.js";
 import { normalizeDest, normalizeSpec, sameDest, sameSpec, specOf } from "./normalize.js";
 import type { Op, OpFailure } from "./ops.js";
@@ -90,26 +90,41 @@ function splitErrors(stderr: string, count: number): { errors: string[]; stopped
   return { errors };
 }
 
+/** A table read back, normalized once and indexed, so that checking a batch of ops is linear. */
+export interface TableIndex {
+  services: Map<string, { service: Service; dests: Map<string, Dest> }>;
+}
+
+export function indexTable(table: Table): TableIndex {
+  const services: TableIndex["services"] = new Map();
+  for (const service of normalizeTable(table).services) {
+    services.set(serviceKey(service), { service, dests: new Map(service.dests.map((d) => [destKey(d), d])) });
+  }
+  return { services };
+}
+
 /** Whether the table shows the op's effect. */
 export function opVisible(op: Op, table: Table): boolean {
+  return opVisibleIn(op, indexTable(table));
+}
+
+export function opVisibleIn(op: Op, index: TableIndex): boolean {
   const spec = normalizeSpec(op.service);
-  const service = normalizeTable(table).services.find((s) => serviceKey(s) === serviceKey(spec));
+  const entry = index.services.get(serviceKey(spec));
   switch (op.kind) {
     case "add-service":
     case "edit-service":
-      return service !== undefined && sameSpec(spec, specOf(service));
+      return entry !== undefined && sameSpec(spec, specOf(entry.service));
     case "delete-service":
-      return service === undefined;
+      return entry === undefined;
     case "add-dest":
     case "edit-dest": {
       const want = normalizeDest(spec, op.dest);
-      const have = service?.dests.find((d) => destKey(d) === destKey(want));
+      const have = entry?.dests.get(destKey(want));
       return have !== undefined && sameDest(want, have);
     }
-    case "delete-dest": {
-      const key = destKey(normalizeDest(spec, op.dest));
-      return service === undefined || !service.dests.some((d) => destKey(d) === key);
-    }
+    case "delete-dest":
+      return entry === undefined || !entry.dests.has(destKey(normalizeDest(spec, op.dest)));
   }
 }
 
@@ -164,8 +179,9 @@ export class IpvsadmBackend implements Backend {
     }
     const { errors, stoppedAt } = splitErrors(result.stderr, ops.length);
     const failed: OpFailure[] = [];
+    const index = indexTable(table);
     ops.forEach((op, i) => {
-      if (opVisible(op, table)) return;
+      if (opVisibleIn(op, index)) return;
       let error = errors[i] || "not in the table read back after the write";
       if (stoppedAt !== undefined && i > stoppedAt) {
         error = `not run: ipvsadm -R stopped at an earlier line (${errors[stoppedAt] || "no reason given"})`;

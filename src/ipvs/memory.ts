@@ -73,6 +73,17 @@ function destError(service: ServiceSpec, d: Dest): string | undefined {
 export function applyOps(table: Table, ops: Op[]): { table: Table; failed: OpFailure[] } {
   const services = new Map<string, Service>();
   for (const s of normalizeTable(table).services) services.set(serviceKey(s), s);
+  // Each service's dests by key, made when an op first touches the service: a batch of
+  // 10,000 adds to one service is then linear, not 10,000 scans of a growing list.
+  const destsOf = new Map<string, Map<string, Dest>>();
+  const dests = (key: string, service: Service): Map<string, Dest> => {
+    let m = destsOf.get(key);
+    if (!m) {
+      m = new Map(service.dests.map((d) => [destKey(d), d]));
+      destsOf.set(key, m);
+    }
+    return m;
+  };
   const failed: OpFailure[] = [];
 
   for (const op of ops) {
@@ -96,7 +107,10 @@ export function applyOps(table: Table, ops: Op[]): { table: Table; failed: OpFai
       }
       case "delete-service":
         if (!current) refuse("No such service");
-        else services.delete(key);
+        else {
+          services.delete(key);
+          destsOf.delete(key);
+        }
         break;
       case "add-dest":
       case "edit-dest":
@@ -116,22 +130,28 @@ export function applyOps(table: Table, ops: Op[]): { table: Table; failed: OpFai
           refuse("Numerical result out of range");
           break;
         }
-        const index = current.dests.findIndex((d) => destKey(d) === destKey(dest));
+        const byKey = dests(key, current);
+        const dk = destKey(dest);
+        const existing = byKey.get(dk);
         if (op.kind === "add-dest") {
-          if (index >= 0) refuse("Destination already exists");
-          else current.dests.push(dest);
-        } else if (index < 0) {
+          if (existing) refuse("Destination already exists");
+          else byKey.set(dk, dest);
+        } else if (!existing) {
           refuse("No such destination");
         } else if (op.kind === "edit-dest") {
-          current.dests[index] = { ...current.dests[index]!, ...dest };
+          byKey.set(dk, { ...existing, ...dest });
         } else {
-          current.dests.splice(index, 1);
+          byKey.delete(dk);
         }
         break;
       }
     }
   }
-  return { table: sortTable({ services: [...services.values()] }), failed };
+  const result = [...services.entries()].map(([key, service]) => {
+    const byKey = destsOf.get(key);
+    return byKey ? { ...service, dests: [...byKey.values()] } : service;
+  });
+  return { table: sortTable({ services: result }), failed };
 }
 
 /** A Backend whose kernel is a Table in memory. */
