@@ -31,6 +31,8 @@ export interface Args {
   foreground: boolean;
   backend?: BackendName;
   ipvsadm?: string;
+  /** --check-workers: worker threads for checks (default auto: by the config's check rate). */
+  checkWorkers?: number | "auto";
   json: boolean;
   /** demo: run one failover cycle and exit (for tests and CI). */
   once: boolean;
@@ -113,6 +115,14 @@ export function parseArgs(argv: readonly string[]): Args {
       case "--ipvsadm":
         args.ipvsadm = take("--ipvsadm");
         break;
+      case "--check-workers": {
+        const w = take("--check-workers");
+        if (w !== "auto" && !/^\d{1,3}$/.test(w)) {
+          throw new UsageError(`--check-workers must be auto or a number of threads, not "${w}"`);
+        }
+        args.checkWorkers = w === "auto" ? "auto" : Number(w);
+        break;
+      }
       default:
         throw new UsageError(`unknown option ${a}`);
     }
@@ -178,6 +188,8 @@ Options:
   --foreground       stay in the foreground, JSON logs (systemd, supervisors)
   --backend B        ipvsadm (default), nftables or memory
   --ipvsadm PATH     the ipvsadm binary (default /sbin/ipvsadm, then /usr/sbin/ipvsadm)
+  --check-workers N  threads that run the checks: auto (default: none below 400 checks/s,
+                     then one per 1,500 checks/s up to one per core), or 0 (all on the main thread)
   --json             machine-readable output for check, probe, status and the runtime actions
   --once             demo: one failover cycle, then exit
   -v, --version      print the version

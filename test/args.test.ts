@@ -31,6 +31,8 @@ describe("parseArgs", () => {
       configFile: "a.cf",
     });
     expect(parseArgs(["--backend=memory", "a.cf", "start"])).toMatchObject({ backend: "memory" });
+    expect(parseArgs(["--check-workers", "2", "a.cf", "start"])).toMatchObject({ checkWorkers: 2 });
+    expect(parseArgs(["--check-workers", "auto", "start"])).toMatchObject({ checkWorkers: "auto" });
     expect(parseArgs(["--", "-odd.cf", "status"])).toMatchObject({
       command: "status",
       configFile: "-odd.cf",
@@ -48,6 +50,7 @@ describe("parseArgs", () => {
     [["a.cf", "b.cf", "start"], /too many arguments/],
     [["--backend", "lvs", "start"], /ipvsadm, nftables or memory/],
     [["--ipvsadm"], /needs a value/],
+    [["--check-workers", "many", "start"], /auto or a number/],
     [["--bogus", "start"], /unknown option --bogus/],
   ])("refuses %j", (argv, message) => {
     expect(() => parseArgs(argv as string[])).toThrow(UsageError);

@@ -17,7 +17,9 @@ import { hostPort, realId } from "../director/ids.js";
 import { destPort } from "../director/plan.js";
 import { type ConnCounts, connKey } from "../ipvs/conntrack.js";
 import { canonicalAddress } from "../ipvs/normalize.js";
-import { Monitor } from "../health/monitor.js";
+import { Monitor, type ProbeSpec } from "../health/monitor.js";
+import { CheckPool, type PoolEvent } from "../health/pool/check-pool.js";
+import { checksPerSecond, type WorkerSetting, workersFor } from "../health/pool/size.js";
 import { probesFor } from "../health/round.js";
 import type { Health } from "../health/types.js";
 import type { CheckResult } from "../checks/types.js";
@@ -72,6 +74,8 @@ export interface DaemonOptions {
   controlPointer?: string;
   /** Switches the daemon's log to a new logfile= (prepare, then commit); absent: logs do not follow logfile=. */
   retargetLog?: (target: LogTarget) => Promise<Prepared>;
+  /** Worker threads for checks (--check-workers); default auto, by the config's check rate. */
+  checkWorkers?: WorkerSetting;
   /** Connection caps of the listeners (default: from the open-file limit, keeping a reserve for checks). */
   budget?: FdBudget;
 }
@@ -83,6 +87,7 @@ export class Daemon implements ControlApi {
   state: DaemonState = "starting";
   config!: Config;
   private monitor!: Monitor;
+  private checkPool!: CheckPool;
   private director!: Director;
   private monitorFiles!: MonitorFiles;
   private alerts!: Alerts;
@@ -173,10 +178,15 @@ export class Daemon implements ControlApi {
     // Before the first pass, so a real drained before a restart is not put back at full weight.
     await this.control.load();
     await this.director.start();
-    this.monitor = new Monitor({});
+    const probes = probesFor(this.config, realId);
+    this.checkPool = new CheckPool({
+      workers: this.workersFor(probes),
+      onEvent: (e) => this.onPoolEvent(e),
+    });
+    this.monitor = new Monitor({ run: this.checkPool.run });
     this.monitor.on("result", (e) => this.onResult(e.id, e.result));
     this.monitor.on("transition", (e) => this.onTransition(e.id, e.from, e.to, e.result.reason));
-    this.monitor.sync(probesFor(this.config, realId));
+    this.monitor.sync(probes);
     await this.syncMaintenance();
     if (this.config.global.autoreload) await this.watch();
     this.instances = new Instances(this.log, this.opts.instanceArgs);
@@ -261,7 +271,9 @@ export class Daemon implements ControlApi {
       this.transitions.retain(new Set(this.reals.keys()));
       this.alerts.update(next);
       this.director.setConfig(next);
-      this.monitor.sync(probesFor(next, realId));
+      const probes = probesFor(next, realId);
+      this.checkPool.resize(this.workersFor(probes));
+      this.monitor.sync(probes);
       await this.syncMaintenance();
       await this.instances.sync(next.global.execute);
       if (autoreloadChanged) {
@@ -312,6 +324,7 @@ export class Daemon implements ControlApi {
     await this.instances?.stopAll();
     this.stopStep = "checks in flight";
     await this.monitor?.stop();
+    await this.checkPool?.close();
     const active = this.director ? this.activeFallbacks() : [];
     this.stopStep = "the kernel table cleanup (cleanstop=)";
     await this.director?.stop({ clean: true });
@@ -405,6 +418,30 @@ export class Daemon implements ControlApi {
     this.reals = new Map(
       config.virtuals.flatMap((v) => v.reals.map((r) => [realId(v, r), { v, r }] as const)),
     );
+  }
+
+  private workersFor(probes: readonly ProbeSpec[]): number {
+    const rate = checksPerSecond(probes);
+    const workers = workersFor(rate, this.opts.checkWorkers ?? "auto");
+    if (workers > (this.checkPool?.size ?? 0)) {
+      this.log.info({ workers, checksPerSecond: Math.round(rate) }, "checks run in worker threads");
+    }
+    return workers;
+  }
+
+  private onPoolEvent(e: PoolEvent): void {
+    if (e.type === "worker-up") return;
+    if (e.type === "worker-exit") {
+      this.log.error(
+        { worker: e.worker, code: e.code, checksLost: e.lost },
+        "check worker exited; its checks in flight count as inconclusive, a new one starts",
+      );
+    } else {
+      this.log.error(
+        { worker: e.worker, silentMs: e.silentMs, overdue: e.overdue },
+        "check worker stalled; replacing it",
+      );
+    }
   }
 
   private onResult(id: string, result: CheckResult): void {

@@ -114,6 +114,7 @@ export async function runForeground(args: Args, configPath: string): Promise<num
     const instanceArgs = [
       ...(args.backend ? ["--backend", args.backend] : []),
       ...(args.ipvsadm ? ["--ipvsadm", args.ipvsadm] : []),
+      ...(args.checkWorkers !== undefined ? ["--check-workers", String(args.checkWorkers)] : []),
     ];
     daemon = new Daemon({
       configPath,
@@ -121,6 +122,7 @@ export async function runForeground(args: Args, configPath: string): Promise<num
       logger: log,
       validate: validatorFor(args.backend),
       instanceArgs,
+      ...(args.checkWorkers !== undefined ? { checkWorkers: args.checkWorkers } : {}),
       controlSocket: controlSocketPath(configPath, dir),
       controlPointer: controlPointerPath(configPath, dir),
       // Only a detached daemon logs to logfile=; -d and --foreground log to the console.

@@ -271,6 +271,7 @@ function startDetached(args: Args, configPath: string): Promise<number> {
   const argv = [cli, "--foreground", "--daemonized"];
   if (args.backend) argv.push("--backend", args.backend);
   if (args.ipvsadm) argv.push("--ipvsadm", args.ipvsadm);
+  if (args.checkWorkers !== undefined) argv.push("--check-workers", String(args.checkWorkers));
   argv.push(configPath, "start");
   const child = spawn(process.execPath, argv, {
     detached: true,

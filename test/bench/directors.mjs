@@ -20,7 +20,7 @@ export const LOOP_DELAY = path.join(REPO, "test/bench/loop-delay.mjs");
 export function startDirector(
   cleanup,
   name,
-  { dir, cfg, stateFile, logFile, cpuProfDir, heapProfDir, loopFile, haproxy, cli = CLI },
+  { dir, cfg, stateFile, logFile, cpuProfDir, heapProfDir, loopFile, haproxy, cli = CLI, args = [] },
 ) {
   const env = { IPVSADM_STATE: stateFile, IPVSADM_LOG: logFile };
   const out = fs.openSync(path.join(dir, `${name}.out`), "a");
@@ -36,7 +36,19 @@ export function startDirector(
       ];
       return spawnTracked(
         cleanup,
-        ["node", ...prof, cli, "--foreground", "--backend", "ipvsadm", "--ipvsadm", STAND_IN, cfg, "start"],
+        [
+          "node",
+          ...prof,
+          cli,
+          "--foreground",
+          "--backend",
+          "ipvsadm",
+          "--ipvsadm",
+          STAND_IN,
+          ...args,
+          cfg,
+          "start",
+        ],
         {
           cwd: dir,
           env: {

@@ -43,6 +43,9 @@ function parse(argv) {
     heapProf: false,
     /** A checkout whose dist/cli.js runs as "ldirector-baseline" beside ldirector. */
     baseline: undefined,
+    /** Extra ldirector options (e.g. "--check-workers 2"), for ldirector and for the baseline. */
+    args: [],
+    baselineArgs: [],
     /** negotiate (HTTP GET) or connect: what every director checks. */
     check: "negotiate",
   };
@@ -63,6 +66,8 @@ function parse(argv) {
     else if (a === "--heap-prof") o.heapProf = true;
     else if (a === "--baseline") o.baseline = path.resolve(v());
     else if (a === "--check") o.check = v();
+    else if (a === "--args") o.args = v().split(" ").filter(Boolean);
+    else if (a === "--baseline-args") o.baselineArgs = v().split(" ").filter(Boolean);
     else throw new Error(`unknown option ${a}`);
   }
   if (o.preset === "quick") {
@@ -174,6 +179,7 @@ async function main() {
             first && n === big ? path.join(REPO, `test/bench/results/${kind}`) : undefined;
           await add(`ldirector n=${n} main${tag}`, {
             director: "ldirector",
+            args: o.args,
             n,
             cold: true,
             kills: first ? o.kills : 0,
@@ -188,6 +194,7 @@ async function main() {
           await add(`ldirector-baseline n=${n} main${tag}`, {
             director: "ldirector-baseline",
             cli: path.join(o.baseline, "dist/cli.js"),
+            args: o.baselineArgs,
             n,
             cold: true,
             kills: 0,

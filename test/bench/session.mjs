@@ -133,6 +133,7 @@ export async function runSession(cleanup, opts) {
       loopFile,
       haproxy: { n, base: BASE_PORT, realAddr: REAL_ADDR, check: opts.check },
       ...(opts.cli ? { cli: opts.cli } : {}),
+      ...(opts.args ? { args: opts.args } : {}),
     });
     result.pid = proc.pid;
     if (director === "haproxy") {

@@ -63,6 +63,23 @@ describe("failover", () => {
     expect(await h.stop(d)).toBe(0);
   });
 
+  it("with checks in two worker threads (--check-workers 2): a killed real leaves and returns", async () => {
+    h = new Harness();
+    const [a, b] = [await h.real("a"), await h.real("b")];
+    h.writeConfig(config([a, b]));
+    const d = h.startDaemon(["--check-workers", "2"]);
+    await h.until("both reals in", () => Object.keys(h.weights()).length === 2);
+    expect(d.output()).toMatch(/"workers":2,.*checks run in worker threads/);
+    await h.kill(a);
+    await h.until("a out", () => !(a.port in h.weights()));
+    expect(h.weights()).toEqual({ [b.port]: 2 });
+    await h.revive(a);
+    await h.until("a back", () => h.weights()[a.port] === 1);
+    expect(d.output()).not.toMatch(/check worker (exited|stalled)/);
+    expect(await h.stop(d)).toBe(0);
+    expect(d.output()).toMatch(/ldirector stopped/);
+  });
+
   it("quiescent=yes keeps a dead real at weight 0", async () => {
     h = new Harness();
     const [a, b] = [await h.real("a"), await h.real("b")];
