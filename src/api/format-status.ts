@@ -51,7 +51,7 @@ export function formatStatus(s: StatusView, now = Date.now()): string {
   const c = s.counters;
   const lines = [
     `ldirector ${s.state}, pid ${s.pid}, up ${ago(now - s.startedAt)}, backend ${s.backend}, config ${s.config} (generation ${c.configGeneration})`,
-    `kernel writes ${c.kernelWrites} (${c.kernelWriteErrors} failed), reloads ${c.reloads} (${c.reloadErrors} rejected), resync repairs ${c.resyncRepairs}${c.lastError ? `; last error: ${c.lastError}` : ""}`,
+    `kernel writes ${c.kernelWrites} (${c.kernelWriteErrors} failed), reloads ${c.reloads} (${c.reloadErrors} rejected), resync repairs ${c.resyncRepairs}${c.checkWorkers ? `, check workers ${c.checkWorkersUp}/${c.checkWorkers} up (${c.checkWorkerExits} replaced)` : ""}${c.lastError ? `; last error: ${c.lastError}` : ""}`,
   ];
   for (const v of s.virtuals) {
     lines.push(

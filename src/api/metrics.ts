@@ -49,6 +49,17 @@ const DIRECTOR_METRICS: readonly Spec<StatusView>[] = [
   ["ldirector_config_generation", "Configs that took effect", (s) => s.counters.configGeneration],
   ["ldirector_reloads_total", "Config reloads", (s) => s.counters.reloads],
   ["ldirector_reload_errors_total", "Config reloads refused", (s) => s.counters.reloadErrors],
+  [
+    "ldirector_check_workers",
+    "Worker threads running checks (0: on the main thread)",
+    (s) => s.counters.checkWorkers,
+  ],
+  ["ldirector_check_workers_up", "Check worker threads up", (s) => s.counters.checkWorkersUp],
+  [
+    "ldirector_check_worker_exits_total",
+    "Check worker threads that died or stalled",
+    (s) => s.counters.checkWorkerExits,
+  ],
   ["ldirector_kernel_writes_total", "Batches written to the kernel table", (s) => s.counters.kernelWrites],
   ["ldirector_kernel_write_errors_total", "Batches that failed", (s) => s.counters.kernelWriteErrors],
   ["ldirector_kernel_ops_applied_total", "Kernel changes that took effect", (s) => s.counters.opsApplied],

@@ -27,7 +27,14 @@ export interface StatusParts {
   overrides: ReadonlyMap<string, Override>;
   windows: WindowView[];
   transitions: TransitionView[];
-  daemon: { configGeneration: number; reloads: number; reloadErrors: number };
+  daemon: {
+    configGeneration: number;
+    reloads: number;
+    reloadErrors: number;
+    checkWorkers: number;
+    checkWorkersUp: number;
+    checkWorkerExits: number;
+  };
 }
 
 export function statusView(p: StatusParts): StatusView {

@@ -64,6 +64,10 @@ export interface DirectorCountersView {
   configGeneration: number;
   reloads: number;
   reloadErrors: number;
+  /** Worker threads that run the checks (0: all on the main thread), how many are up, and how many died. */
+  checkWorkers: number;
+  checkWorkersUp: number;
+  checkWorkerExits: number;
   /** Batches written to the kernel table (one exec each for ipvsadm and nftables). */
   kernelWrites: number;
   /** Batches that failed as a whole or in part. */

@@ -371,7 +371,7 @@ export class Daemon implements ControlApi {
       overrides: this.control.current(),
       windows: this.control.windows(),
       transitions: this.transitions.list(),
-      daemon: { ...this.counters },
+      daemon: { ...this.counters, ...this.poolCounters() },
     });
   }
 
@@ -418,6 +418,11 @@ export class Daemon implements ControlApi {
     this.reals = new Map(
       config.virtuals.flatMap((v) => v.reals.map((r) => [realId(v, r), { v, r }] as const)),
     );
+  }
+
+  private poolCounters(): { checkWorkers: number; checkWorkersUp: number; checkWorkerExits: number } {
+    const p = this.checkPool.stats();
+    return { checkWorkers: p.workers, checkWorkersUp: p.up, checkWorkerExits: p.exits };
   }
 
   private workersFor(probes: readonly ProbeSpec[]): number {

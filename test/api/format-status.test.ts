@@ -99,7 +99,14 @@ function status(): StatusView {
         reason: "connect ECONNREFUSED",
       },
     ],
-    daemon: { configGeneration: 3, reloads: 2, reloadErrors: 1 },
+    daemon: {
+      configGeneration: 3,
+      reloads: 2,
+      reloadErrors: 1,
+      checkWorkers: 2,
+      checkWorkersUp: 2,
+      checkWorkerExits: 1,
+    },
   });
 }
 
@@ -110,6 +117,9 @@ describe("statusView", () => {
       configGeneration: 3,
       reloads: 2,
       reloadErrors: 1,
+      checkWorkers: 2,
+      checkWorkersUp: 2,
+      checkWorkerExits: 1,
       kernelWrites: 4,
       kernelWriteErrors: 1,
       opsApplied: 7,
@@ -143,7 +153,9 @@ describe("formatStatus", () => {
     expect(text).toContain(
       "ldirector running, pid 42, up 1h02m, backend ipvsadm, config /etc/ha.d/web.cf (generation 3)",
     );
-    expect(text).toContain("kernel writes 4 (1 failed), reloads 2 (1 rejected), resync repairs 2");
+    expect(text).toContain(
+      "kernel writes 4 (1 failed), reloads 2 (1 rejected), resync repairs 2, check workers 2/2 up (1 replaced)",
+    );
     expect(text).toContain("tcp:10.0.0.1:80  2/3 healthy");
     const lines = text.split("\n");
     const line = (addr: string) =>

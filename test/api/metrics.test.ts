@@ -73,6 +73,9 @@ function status(virtuals: VirtualView[], over: Partial<StatusView> = {}): Status
       configGeneration: 1,
       reloads: 0,
       reloadErrors: 0,
+      checkWorkers: 0,
+      checkWorkersUp: 0,
+      checkWorkerExits: 0,
       kernelWrites: 0,
       kernelWriteErrors: 0,
       opsApplied: 0,
@@ -226,6 +229,9 @@ describe("Metrics per virtual and for the director", () => {
           configGeneration: 4,
           reloads: 5,
           reloadErrors: 2,
+          checkWorkers: 2,
+          checkWorkersUp: 1,
+          checkWorkerExits: 3,
           kernelWrites: 17,
           kernelWriteErrors: 1,
           opsApplied: 40,
@@ -243,11 +249,15 @@ describe("Metrics per virtual and for the director", () => {
       ["ldirector_kernel_ops_applied_total", 40],
       ["ldirector_kernel_ops_failed_total", 3],
       ["ldirector_resync_repairs_total", 6],
+      ["ldirector_check_worker_exits_total", 3],
     ];
     for (const [name, n] of expected) {
       expect(value(text, name), name).toBe(n);
       expect(typeOf(text, name), name).toBe("counter");
     }
+    expect(value(text, "ldirector_check_workers")).toBe(2);
+    expect(value(text, "ldirector_check_workers_up")).toBe(1);
+    expect(typeOf(text, "ldirector_check_workers")).toBe("gauge");
     expect(value(text, "ldirector_config_generation")).toBe(4);
     expect(typeOf(text, "ldirector_config_generation")).toBe("gauge");
     expect(value(text, "ldirector_start_time_seconds")).toBe(1_700_000_000.5);
