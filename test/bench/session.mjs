@@ -2,10 +2,11 @@
 // measures, in order: start-up, steady-state CPU and checks per second (plus RSS),
 // detection latency for refused and hung reals, and reload. Every wait is bounded.
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { configText, prepopulate, REAL_ADDR, saveConfig, VIP, VPORT } from "./configs.mjs";
-import { STAND_IN, startDirector } from "./directors.mjs";
+import { CLI, STAND_IN, startDirector } from "./directors.mjs";
 import { alive, cpuTimes, rssMb, sleep, stopTracked } from "./proc.mjs";
 import { startReals } from "./reals-client.mjs";
 import { LogWatcher, tableDests, waitForTable } from "./standin.mjs";
@@ -83,6 +84,47 @@ function tail(file, lines = 15) {
  * director "haproxy" runs checks only: start-up is until every real was asked once, and
  * there is no table, so no detection or reload figures.
  */
+/**
+ * Wall time of GET /status and GET /metrics on the daemon's control socket, 10 of each, one
+ * at a time, while the checks run: what `ldirector status` and a scraper wait (the CLI's
+ * own start-up aside). The socket's path is the build's own rule (dist/daemon/config-file.js).
+ */
+async function timeControl(cli, cfg, runDir) {
+  const dist = path.dirname(cli);
+  const { controlSocketPath } = await import(path.join(dist, "daemon/config-file.js"));
+  const socket = controlSocketPath(cfg, runDir);
+  const out = {};
+  for (const route of ["status", "metrics"]) {
+    const ms = [];
+    for (let i = 0; i < 10; i++) {
+      const t = performance.now();
+      try {
+        const code = await getOnSocket(socket, `/${route}`, 10_000);
+        ms.push(code === 200 ? performance.now() - t : Number.POSITIVE_INFINITY);
+      } catch {
+        ms.push(Number.POSITIVE_INFINITY);
+      }
+      await sleep(100);
+    }
+    ms.sort((a, b) => a - b);
+    out[route] = { p50: Math.round(ms[4] * 10) / 10, max: Math.round(ms[9] * 10) / 10 };
+  }
+  return out;
+}
+
+/** GET `route` over a Unix socket; resolves with the status code once the body is read. */
+function getOnSocket(socketPath, route, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath, method: "GET", path: route, timeout: timeoutMs }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode));
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
 export async function runSession(cleanup, opts) {
   const { director, n, log } = opts;
   const dir = cleanup.tempDir(`ldbench-${director}-${n}-`);
@@ -215,6 +257,14 @@ export async function runSession(cleanup, opts) {
       });
       log(
         `  ${director} n=${n}: window ${w + 1}: ${(checks / dt).toFixed(0)} checks/s, ${(((own + children) * 1000) / Math.max(1, checks)).toFixed(3)} ms CPU/check, RSS ${rss.totalMb.toFixed(1)} MB${loop ? `, loop delay p99 ${loop.p99Ms} ms` : ""}`,
+      );
+    }
+
+    // ---- the operator's view under load: status and /metrics over the control socket
+    if (director.startsWith("ldirector")) {
+      result.control = await timeControl(opts.cli ?? CLI, cfg, path.join(dir, "run"));
+      log(
+        `  ${director} n=${n}: control socket under load: status p50 ${result.control.status.p50} ms (max ${result.control.status.max}), /metrics p50 ${result.control.metrics.p50} ms (max ${result.control.metrics.max})`,
       );
     }
 
