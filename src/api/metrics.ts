@@ -2,7 +2,9 @@
 // snapshot, cleared and refilled on every scrape, so they always equal what
 // `ldirector status` shows and a real that leaves the config leaves the metrics with
 // it. Only the check latency histogram lives between scrapes: no snapshot holds the
-// latency of every check.
+// latency of every check. The histogram is per virtual, not per real: per real it was
+// half of every scrape (15 of ~30 series per real; 28.8 MB and ~3 s at 10,000 reals, see
+// BENCHMARKS.md); per real there is the last check's latency, a gauge.
 import type { Counter, Gauge } from "prom-client";
 import type * as PromClient from "prom-client";
 import type { CheckResult } from "../checks/types.js";
@@ -39,6 +41,13 @@ const REAL_METRICS: readonly Spec<RealView>[] = [
   ["ldirector_checks_total", "Checks of the real since the daemon started", (r) => r.checks],
 ];
 
+/** Only for a real with a last check: a missing series says "not checked yet". */
+const LAST_LATENCY: Spec<RealView> = [
+  "ldirector_real_last_check_latency_seconds",
+  "How long the real's last check took",
+  (r) => (r.lastCheck?.latencyMs ?? 0) / 1000,
+];
+
 const VIRTUAL_METRICS: readonly Spec<VirtualView>[] = [
   ["ldirector_virtual_healthy_reals", "Reals of the virtual whose health is up", (v) => v.healthy],
   ["ldirector_virtual_reals", "Reals configured for the virtual", (v) => v.reals.length],
@@ -69,9 +78,6 @@ const DIRECTOR_METRICS: readonly Spec<StatusView>[] = [
   ["ldirector_start_time_seconds", "When the daemon started (Unix time)", (s) => s.startedAt / 1000],
 ];
 
-/** JSON, not a separator: addresses hold colons and IPv6 brackets. */
-const key = (l: Labels) => JSON.stringify([l.virtual, l.real]);
-
 /** prom-client counters can't be set; after the scrape's reset, one inc to the snapshot's value does it. */
 function put(metric: Gauge | Counter, labels: Labels, value: number): void {
   if (metric instanceof prom.Gauge) metric.set(labels, value);
@@ -88,6 +94,7 @@ class PromMetrics {
   /** Everything filled from the snapshot, reset at the start of each scrape. */
   private readonly fromSnapshot: (Gauge | Counter)[] = [];
   private readonly perReal = REAL_METRICS.map((s) => this.create(s, REAL));
+  private readonly lastLatency = this.create(LAST_LATENCY, REAL);
   private readonly perVirtual = VIRTUAL_METRICS.map((s) => this.create(s, ["virtual"]));
   private readonly director = DIRECTOR_METRICS.map((s) => this.create(s, []));
   private readonly state = this.gauge("ldirector_real_state", "1 for the current health", [...REAL, "state"]);
@@ -109,13 +116,13 @@ class PromMetrics {
   );
   private readonly latency = new prom.Histogram({
     name: "ldirector_check_latency_seconds",
-    help: "How long the real's checks took (inconclusive ones left out)",
-    labelNames: REAL,
+    help: "How long the checks of the virtual's reals took (inconclusive ones left out)",
+    labelNames: ["virtual"],
     buckets: [...LATENCY_BUCKETS],
     registers: [this.registry],
   });
-  /** The histogram's series, so those of reals that left the status can be removed. */
-  private readonly observed = new Map<string, Labels>();
+  /** The histogram's series by virtual, so those of virtuals that left the status can be removed. */
+  private readonly observed = new Set<string>();
   /**
    * Scrapes take turns: each must read the metrics back before another refills them.
    * prom-client 15 happens to read them synchronously; this does not count on that.
@@ -127,13 +134,12 @@ class PromMetrics {
   }
 
   /** Every check result of a real feeds the latency histogram (inconclusive ones are not observed). */
-  observeCheck(virtual: string, real: string, result: CheckResult): void {
+  observeCheck(virtual: string, result: CheckResult): void {
     // An inconclusive latency measures ldirector's own stall, not the real. A latency that
     // is no number is skipped rather than let prom-client throw into the monitor.
     if (result.inconclusive || !Number.isFinite(result.latencyMs)) return;
-    const labels = { virtual, real };
-    this.observed.set(key(labels), labels);
-    this.latency.observe(labels, Math.max(0, result.latencyMs) / 1000);
+    this.observed.add(virtual);
+    this.latency.observe({ virtual }, Math.max(0, result.latencyMs) / 1000);
   }
 
   /** Scrape: gauges and counters taken from the status snapshot, histogram from observeCheck. Series of reals/virtuals no longer in `status` are dropped (also from the histogram). */
@@ -150,12 +156,14 @@ class PromMetrics {
     for (const m of this.fromSnapshot) m.reset();
     for (const [m, read] of this.director) put(m, {}, read(status));
     const live = new Set<string>();
+    const [lastLatency, readLatency] = this.lastLatency;
     for (const v of status.virtuals) {
+      live.add(v.id);
       for (const [m, read] of this.perVirtual) put(m, { virtual: v.id }, read(v));
       for (const r of v.reals) {
         const labels = { virtual: v.id, real: r.address };
-        live.add(key(labels));
         for (const [m, read] of this.perReal) put(m, labels, read(r));
+        if (r.lastCheck && !r.lastCheck.inconclusive) put(lastLatency, labels, readLatency(r));
         for (const state of HEALTHS) this.state.set({ ...labels, state }, bit(r.health === state));
         for (const mode of overrideModes)
           this.override.set({ ...labels, mode }, bit(r.override?.mode === mode));
@@ -167,10 +175,10 @@ class PromMetrics {
       if (w.nextRun !== undefined) this.windowNext.set(labels, w.nextRun / 1000);
       if (w.openUntil !== undefined) this.windowUntil.set(labels, w.openUntil / 1000);
     }
-    for (const [k, labels] of this.observed) {
-      if (live.has(k)) continue;
-      this.latency.remove(labels);
-      this.observed.delete(k);
+    for (const virtual of this.observed) {
+      if (live.has(virtual)) continue;
+      this.latency.remove({ virtual });
+      this.observed.delete(virtual);
     }
   }
 
@@ -201,13 +209,13 @@ const PENDING_MAX = 50_000;
 export class Metrics {
   private real: PromMetrics | undefined;
   private loading: Promise<PromMetrics> | undefined;
-  private pending: [virtual: string, real: string, result: CheckResult][] = [];
+  private pending: [virtual: string, result: CheckResult][] = [];
 
   load(): Promise<PromMetrics> {
     this.loading ??= import("prom-client").then((m) => {
       prom = m;
       const real = new PromMetrics();
-      for (const [v, r, result] of this.pending) real.observeCheck(v, r, result);
+      for (const [v, result] of this.pending) real.observeCheck(v, result);
       this.pending = [];
       this.real = real;
       return real;
@@ -220,11 +228,11 @@ export class Metrics {
     return this.real?.contentType ?? "text/plain; version=0.0.4; charset=utf-8";
   }
 
-  /** Every check result of a real feeds the latency histogram (inconclusive ones are not observed). */
-  observeCheck(virtual: string, real: string, result: CheckResult): void {
-    if (this.real) return this.real.observeCheck(virtual, real, result);
+  /** Every check result of a virtual's reals feeds its latency histogram (inconclusive ones are not observed). */
+  observeCheck(virtual: string, result: CheckResult): void {
+    if (this.real) return this.real.observeCheck(virtual, result);
     if (this.pending.length >= PENDING_MAX) this.pending.shift();
-    this.pending.push([virtual, real, result]);
+    this.pending.push([virtual, result]);
   }
 
   /** Scrape: gauges and counters taken from the status snapshot, histogram from observeCheck. */

@@ -452,7 +452,7 @@ export class Daemon implements ControlApi {
   private onResult(id: string, result: CheckResult): void {
     if (result.inconclusive) this.noteOverload(id, result.reason);
     const found = this.reals.get(id);
-    if (found) this.metricsRegistry.observeCheck(found.v.id, hostPort(found.r.address, found.r.port), result);
+    if (found) this.metricsRegistry.observeCheck(found.v.id, result);
     if (!found?.v.monitorFile) return;
     this.monitorFiles.record(
       found.v,

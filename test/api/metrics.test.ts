@@ -277,14 +277,14 @@ describe("Metrics per virtual and for the director", () => {
 });
 
 describe("Metrics check latency", () => {
-  it("counts observations into buckets in seconds", async () => {
+  it("counts the checks of a virtual's reals into one histogram per virtual, in seconds", async () => {
     const metrics = new Metrics();
-    for (let i = 0; i < 3; i++) metrics.observeCheck(V, A, ok(5));
-    metrics.observeCheck(V, A, { ok: false, reason: "timeout after 2000 ms", latencyMs: 2000 });
+    for (let i = 0; i < 2; i++) metrics.observeCheck(V, ok(5));
+    metrics.observeCheck(V, ok(5));
+    metrics.observeCheck(V, { ok: false, reason: "timeout after 2000 ms", latencyMs: 2000 });
     const text = await metrics.render(three());
     expect(typeOf(text, "ldirector_check_latency_seconds")).toBe("histogram");
-    const bucket = (le: string) =>
-      value(text, "ldirector_check_latency_seconds_bucket", { virtual: V, real: A, le });
+    const bucket = (le: string) => value(text, "ldirector_check_latency_seconds_bucket", { virtual: V, le });
     expect(bucket("0.001")).toBe(0);
     expect(bucket("0.0025")).toBe(0);
     expect(bucket("0.005")).toBe(3);
@@ -293,102 +293,120 @@ describe("Metrics check latency", () => {
     expect(bucket("2.5")).toBe(4);
     expect(bucket("10")).toBe(4);
     expect(bucket("+Inf")).toBe(4);
-    expect(value(text, "ldirector_check_latency_seconds_count", { virtual: V, real: A })).toBe(4);
-    expect(value(text, "ldirector_check_latency_seconds_sum", { virtual: V, real: A })).toBeCloseTo(2.015);
-    // B was never observed: no histogram series for it.
-    expect(value(text, "ldirector_check_latency_seconds_count", { virtual: V, real: B })).toBeUndefined();
+    expect(value(text, "ldirector_check_latency_seconds_count", { virtual: V })).toBe(4);
+    expect(value(text, "ldirector_check_latency_seconds_sum", { virtual: V })).toBeCloseTo(2.015);
+    // No histogram series carries a real: 15 series per real was half of a scrape at 10,000 reals.
+    expect(
+      samples(text).filter((x) => x.name.startsWith("ldirector_check_latency") && x.labels.real),
+    ).toEqual([]);
+  });
+
+  it("gives each real its last check's latency, and none before its first check", async () => {
+    const metrics = new Metrics();
+    const s = status([
+      virtual(V, [
+        real(A, { lastCheck: { ok: true, reason: "HTTP 200", latencyMs: 12, at: 1 } }),
+        real(B),
+        real("127.0.0.4:80", {
+          lastCheck: { ok: false, reason: "late", latencyMs: 9000, at: 1, inconclusive: true },
+        }),
+      ]),
+    ]);
+    const text = await metrics.render(s);
+    expect(value(text, "ldirector_real_last_check_latency_seconds", { virtual: V, real: A })).toBeCloseTo(
+      0.012,
+    );
+    expect(value(text, "ldirector_real_last_check_latency_seconds", { virtual: V, real: B })).toBeUndefined();
+    expect(
+      value(text, "ldirector_real_last_check_latency_seconds", { virtual: V, real: "127.0.0.4:80" }),
+    ).toBeUndefined();
   });
 
   it("keeps observations across scrapes", async () => {
     const metrics = new Metrics();
-    metrics.observeCheck(V, A, ok(5));
+    metrics.observeCheck(V, ok(5));
     await metrics.render(three());
-    metrics.observeCheck(V, A, ok(5));
+    metrics.observeCheck(V, ok(5));
     const text = await metrics.render(three());
-    expect(value(text, "ldirector_check_latency_seconds_count", { virtual: V, real: A })).toBe(2);
+    expect(value(text, "ldirector_check_latency_seconds_count", { virtual: V })).toBe(2);
   });
 
   it("does not observe inconclusive results", async () => {
     const metrics = new Metrics();
-    metrics.observeCheck(V, A, ok(5));
+    metrics.observeCheck(V, ok(5));
     const late = { ok: false, reason: "late", latencyMs: 9000, inconclusive: true as const };
-    metrics.observeCheck(V, A, late);
-    metrics.observeCheck(V, B, late);
+    metrics.observeCheck(V, late);
     const text = await metrics.render(three());
-    expect(value(text, "ldirector_check_latency_seconds_count", { virtual: V, real: A })).toBe(1);
-    expect(value(text, "ldirector_check_latency_seconds_bucket", { virtual: V, real: A, le: "5" })).toBe(1);
-    expect(value(text, "ldirector_check_latency_seconds_count", { virtual: V, real: B })).toBeUndefined();
+    expect(value(text, "ldirector_check_latency_seconds_count", { virtual: V })).toBe(1);
+    expect(value(text, "ldirector_check_latency_seconds_bucket", { virtual: V, le: "5" })).toBe(1);
   });
 
   it("skips a latency that is not a number instead of throwing", async () => {
     const metrics = new Metrics();
-    expect(() => metrics.observeCheck(V, A, ok(Number.NaN))).not.toThrow();
+    expect(() => metrics.observeCheck(V, ok(Number.NaN))).not.toThrow();
     const text = await metrics.render(three());
-    expect(value(text, "ldirector_check_latency_seconds_count", { virtual: V, real: A })).toBeUndefined();
+    expect(value(text, "ldirector_check_latency_seconds_count", { virtual: V })).toBeUndefined();
   });
 });
 
 describe("Metrics lifetime", () => {
-  it("drops every series of a real that left the status, the histogram's too", async () => {
+  it("drops every series of a real that left the status", async () => {
     const metrics = new Metrics();
-    metrics.observeCheck(V, A, ok(5));
-    metrics.observeCheck(V, B, ok(7));
+    metrics.observeCheck(V, ok(5));
     let text = await metrics.render(three());
-    expect(samples(text).filter((s) => s.labels.real === B).length).toBeGreaterThan(20);
+    expect(samples(text).filter((s) => s.labels.real === B).length).toBeGreaterThan(10);
 
     const without = three();
     without.virtuals[0]!.reals.splice(1, 1);
     text = await metrics.render(without);
     expect(samples(text).filter((s) => s.labels.real === B)).toEqual([]);
-    expect(value(text, "ldirector_check_latency_seconds_count", { virtual: V, real: A })).toBe(1);
+    expect(value(text, "ldirector_check_latency_seconds_count", { virtual: V })).toBe(1);
     expect(value(text, "ldirector_real_up", { virtual: V, real: A })).toBe(1);
     expect(value(text, "ldirector_virtual_reals", { virtual: V })).toBe(2);
-
-    // Back again, its histogram starts from nothing.
-    metrics.observeCheck(V, B, ok(7));
-    text = await metrics.render(three());
-    expect(value(text, "ldirector_check_latency_seconds_count", { virtual: V, real: B })).toBe(1);
   });
 
-  it("drops every series of a virtual that left the status", async () => {
+  it("drops every series of a virtual that left the status, its histogram too; back again, it starts from nothing", async () => {
     const metrics = new Metrics();
-    metrics.observeCheck(V, A, ok(5));
+    metrics.observeCheck(V, ok(5));
     await metrics.render(three());
-    const text = await metrics.render(status([]));
+    let text = await metrics.render(status([]));
     expect(samples(text).filter((s) => s.labels.virtual !== undefined)).toEqual([]);
     expect(value(text, "ldirector_up")).toBe(1);
+    metrics.observeCheck(V, ok(7));
+    text = await metrics.render(three());
+    expect(value(text, "ldirector_check_latency_seconds_count", { virtual: V })).toBe(1);
   });
 
   it("keeps the same real under two virtuals apart", async () => {
     const W = "tcp:127.0.0.1:443";
     const metrics = new Metrics();
-    metrics.observeCheck(V, A, ok(5));
-    metrics.observeCheck(W, A, ok(5));
-    metrics.observeCheck(W, A, ok(5));
+    metrics.observeCheck(V, ok(5));
+    metrics.observeCheck(W, ok(5));
+    metrics.observeCheck(W, ok(5));
     let text = await metrics.render(
       status([virtual(V, [real(A)]), virtual(W, [real(A, { health: "down" })])]),
     );
     expect(value(text, "ldirector_real_up", { virtual: V, real: A })).toBe(1);
     expect(value(text, "ldirector_real_up", { virtual: W, real: A })).toBe(0);
-    expect(value(text, "ldirector_check_latency_seconds_count", { virtual: W, real: A })).toBe(2);
+    expect(value(text, "ldirector_check_latency_seconds_count", { virtual: W })).toBe(2);
 
     text = await metrics.render(status([virtual(V, [real(A)])]));
-    expect(value(text, "ldirector_check_latency_seconds_count", { virtual: V, real: A })).toBe(1);
-    expect(value(text, "ldirector_check_latency_seconds_count", { virtual: W, real: A })).toBeUndefined();
+    expect(value(text, "ldirector_check_latency_seconds_count", { virtual: V })).toBe(1);
+    expect(value(text, "ldirector_check_latency_seconds_count", { virtual: W })).toBeUndefined();
   });
 
   it("gives two instances nothing in common", async () => {
     const a = new Metrics();
     const b = new Metrics();
-    a.observeCheck(V, A, ok(5));
+    a.observeCheck(V, ok(5));
     const fromA = await a.render(three());
     const fromB = await b.render(status([]));
-    expect(value(fromA, "ldirector_check_latency_seconds_count", { virtual: V, real: A })).toBe(1);
+    expect(value(fromA, "ldirector_check_latency_seconds_count", { virtual: V })).toBe(1);
     expect(samples(fromB).filter((s) => s.labels.virtual !== undefined)).toEqual([]);
     // b's empty scrape did not clear a's series.
     const again = await a.render(three());
     expect(value(again, "ldirector_real_up", { virtual: V, real: A })).toBe(1);
-    expect(value(again, "ldirector_check_latency_seconds_count", { virtual: V, real: A })).toBe(1);
+    expect(value(again, "ldirector_check_latency_seconds_count", { virtual: V })).toBe(1);
   });
 
   it("answers overlapping scrapes each from its own snapshot", async () => {
