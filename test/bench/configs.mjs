@@ -2,13 +2,14 @@
 // every real (a "restart over a healthy pool").
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import { fileURLToPath } from "node:url";
 
 export const VIP = "192.0.2.1";
 export const VPORT = 80;
 export const REAL_ADDR = "127.0.0.1";
 
 /** weights: optional Map index → weight (default 1). */
-/** check: "negotiate" (HTTP GET / expecting "ok") or "connect" (a TCP connect, nothing sent). */
+/** check: "negotiate" (HTTP GET / expecting "ok"), "connect" (a TCP connect, nothing sent) or "external" (external-check.sh). */
 export function configText({
   n,
   base,
@@ -36,9 +37,13 @@ export function configText({
     "\tscheduler=wlc",
     "\tprotocol=tcp",
     `\tchecktype=${check}`,
+    ...(check === "external" ? [`\tcheckcommand="${EXTERNAL_CHECK}"`] : []),
   );
   return `${lines.join("\n")}\n`;
 }
+
+/** The program an external check runs (see the script). */
+const EXTERNAL_CHECK = fileURLToPath(new URL("./external-check.sh", import.meta.url));
 
 /** Atomic save, as an editor would: write a temp file, then rename it over the config. */
 export function saveConfig(file, text) {

@@ -46,7 +46,7 @@ function parse(argv) {
     /** Extra ldirector options (e.g. "--check-workers 2"), for ldirector and for the baseline. */
     args: [],
     baselineArgs: [],
-    /** negotiate (HTTP GET) or connect: what every director checks. */
+    /** negotiate (HTTP GET), connect, or external (test/bench/external-check.sh): what every director checks. */
     check: "negotiate",
   };
   for (let i = 0; i < argv.length; i++) {
@@ -69,6 +69,9 @@ function parse(argv) {
     else if (a === "--args") o.args = v().split(" ").filter(Boolean);
     else if (a === "--baseline-args") o.baselineArgs = v().split(" ").filter(Boolean);
     else throw new Error(`unknown option ${a}`);
+  }
+  if (!["negotiate", "connect", "external"].includes(o.check)) {
+    throw new Error(`--check must be negotiate, connect or external, not ${o.check}`);
   }
   if (o.preset === "quick") {
     // Every change to the check path is measured with this before it lands: steady-state
@@ -212,7 +215,14 @@ async function main() {
             skipped: "--check connect: HAProxy's L4 check is half-open, the reals cannot count it",
           });
         }
-        if (o.only.includes("haproxy") && o.check !== "connect") {
+        if (o.only.includes("haproxy") && o.check === "external" && first) {
+          res.sessions.push({
+            director: "haproxy",
+            n,
+            skipped: "--check external: not compared (HAProxy's external-check is off by default and runs differently)",
+          });
+        }
+        if (o.only.includes("haproxy") && o.check === "negotiate") {
           await add(`haproxy n=${n}${tag}`, {
             director: "haproxy",
             n,

@@ -134,8 +134,9 @@ export async function runSession(cleanup, opts) {
   const outFile = path.join(dir, `${director}.out`);
   const ports = Array.from({ length: n }, (_, i) => `${REAL_ADDR}:${portOf(i)}`);
   const result = { director, n, cold: opts.cold, notes: [] };
-  // A connect check sends nothing: it is counted by the connections the reals accepted.
-  const connections = opts.check === "connect";
+  // A connect check sends nothing: it is counted by the connections the reals accepted;
+  // so is the bench's external check (external-check.sh only connects).
+  const connections = opts.check === "connect" || opts.check === "external";
   let reals;
   let proc;
   const watcher = new LogWatcher(logFile);
