@@ -100,6 +100,11 @@ function status(): StatusView {
       },
     ],
     daemon: { configGeneration: 3, reloads: 2, reloadErrors: 1 },
+    role: { role: "backup", since: now - 65_000 },
+    syncDaemons: [
+      { role: "master", interface: "eth1", syncId: 7, startedHere: true },
+      { role: "backup", interface: "eth1", syncId: 7, startedHere: false },
+    ],
   });
 }
 
@@ -144,6 +149,9 @@ describe("formatStatus", () => {
       "ldirector running, pid 42, up 1h02m, backend ipvsadm, config /etc/ha.d/web.cf (generation 3)",
     );
     expect(text).toContain("kernel writes 4 (1 failed), reloads 2 (1 rejected), resync repairs 2");
+    expect(text).toContain(
+      "role backup for 1m05s, sync daemons master on eth1 syncid 7, backup on eth1 syncid 7 (adopted)",
+    );
     expect(text).toContain("tcp:10.0.0.1:80  2/3 healthy");
     const lines = text.split("\n");
     const line = (addr: string) =>
