@@ -18,7 +18,7 @@ const results = join(share, "results.jsonl");
 const only = process.env.LDVM_ONLY ? new RegExp(process.env.LDVM_ONLY) : undefined;
 const wanted = (name) => !only || only.test(name);
 const jobs = Number(process.env.LDVM_JOBS) || 3;
-/** One scenario's hard limit: a hung one must not take the whole boot with it. */
+/** One scenario's hard limit (unless it names its own): a hung one must not take the whole boot with it. */
 const SCENARIO_LIMIT_MS = 8 * 60_000;
 
 const suiteStarted = Date.now();
@@ -56,14 +56,15 @@ if (existsSync(casesFile)) runDifferential(casesFile, wanted, report);
 
 async function runScenario(s, n) {
   const started = Date.now();
-  const lab = new Lab(n, { flat: s.flat, reals: s.reals });
+  // A scenario may bring its own kind of lab (pair.mjs: two directors).
+  const lab = new (s.Lab ?? Lab)(n, { flat: s.flat, reals: s.reals });
   let timer;
   try {
     await lab.build();
     const limit = new Promise((_, fail) => {
       timer = setTimeout(
-        () => fail(new Error(`still running after ${SCENARIO_LIMIT_MS / 1000} s`)),
-        SCENARIO_LIMIT_MS,
+        () => fail(new Error(`still running after ${(s.limitMs ?? SCENARIO_LIMIT_MS) / 1000} s`)),
+        s.limitMs ?? SCENARIO_LIMIT_MS,
       );
     });
     const measured = await Promise.race([s.run(lab), limit]);
