@@ -24,7 +24,8 @@ const ADVERT_INT = 1;
 const OUTAGE_LIMIT_S = 3 * ADVERT_INT + 12;
 /**
  * A pair starts two daemons and runs the CLI from notify scripts, each 20-40 s under TCG:
- * alone, these scenarios took 120 s; three at once on a loaded host, 350-415 s.
+ * two at once, these scenarios took 120 s each; three at once on a loaded host, 350-415 s.
+ * They run alone (suite.mjs), after the others.
  */
 const PAIR_LIMIT_MS = 12 * 60_000;
 /** The download outlives the takeover: 6 MiB at 200 KiB/s is 30 s. */
@@ -417,6 +418,7 @@ export const pairScenarios = [
     name: "pair with sync: the master dies, the VIP moves, the download goes on, the standby writes nothing",
     Lab: PairLab,
     limitMs: PAIR_LIMIT_MS,
+    alone: true,
     async run(lab) {
       await startPair(lab, ["syncdaemon=both", "syncinterface=e0", `syncid=${lab.n}`]);
       for (const d of [lab.a, lab.b]) {
@@ -453,6 +455,7 @@ export const pairScenarios = [
     name: "pair without sync: the master dies, requests recover, the standby writes nothing",
     Lab: PairLab,
     limitMs: PAIR_LIMIT_MS,
+    alone: true,
     async run(lab) {
       await startPair(lab, []);
       const f = await failover(lab, { sync: false });
@@ -474,6 +477,7 @@ export const pairScenarios = [
     name: "pair: the master comes back (preempt) under a download, then both see a broken config",
     Lab: PairLab,
     limitMs: PAIR_LIMIT_MS,
+    alone: true,
     async run(lab) {
       await startPair(lab, ["syncdaemon=both", "syncinterface=e0", `syncid=${lab.n}`]);
       await lab.a.die();
