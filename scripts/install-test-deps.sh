@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite talks to: real protocol peers for the
-# checks, the nftables data plane, and ldirectord as the reference. Idempotent.
+# checks, the nftables data plane, ldirectord as the reference, and keepalived (VRRP for
+# the director pair in the VM, test/vm/guest/pair.mjs). Idempotent.
 # Services are never auto-started: each test starts its own instance on loopback.
 set -euo pipefail
 pkgs=(
   iproute2 nftables conntrack iputils-ping openssl procps
   postgresql mariadb-server slapd ldap-utils
   dovecot-imapd dovecot-pop3d vsftpd dnsmasq-base freeradius sip-tester
-  ldirectord
+  ldirectord keepalived
   chromium
 )
 missing=()

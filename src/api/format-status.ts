@@ -51,6 +51,7 @@ export function formatStatus(s: StatusView, now = Date.now()): string {
   const c = s.counters;
   const lines = [
     `ldirector ${s.state}, pid ${s.pid}, up ${ago(now - s.startedAt)}, backend ${s.backend}, config ${s.config} (generation ${c.configGeneration})`,
+    `role ${s.role.role}${s.role.since === undefined ? " (not told by VRRP since start)" : ` for ${ago(now - s.role.since)}`}${s.syncDaemons.length ? `, sync daemons ${s.syncDaemons.map((d) => `${d.role} on ${d.interface} syncid ${d.syncId}${d.startedHere ? "" : " (adopted)"}`).join(", ")}` : ""}`,
     `kernel writes ${c.kernelWrites} (${c.kernelWriteErrors} failed), reloads ${c.reloads} (${c.reloadErrors} rejected), resync repairs ${c.resyncRepairs}${c.checkWorkers ? `, check workers ${c.checkWorkersUp}/${c.checkWorkers} up (${c.checkWorkerExits} replaced)` : ""}${c.lastError ? `; last error: ${c.lastError}` : ""}`,
   ];
   for (const v of s.virtuals) {

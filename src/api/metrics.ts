@@ -10,6 +10,7 @@ import type * as PromClient from "prom-client";
 import type { CheckResult } from "../checks/types.js";
 import type { Health } from "../health/types.js";
 import { overrideModes } from "../control/verbs.js";
+import { ROLES } from "../control/role.js";
 import type { RealView, StatusView, VirtualView } from "./types.js";
 
 type Labels = Record<string, string>;
@@ -114,6 +115,9 @@ class PromMetrics {
     "While open: when the maintenance window closes (Unix time)",
     WINDOW,
   );
+  private readonly role = this.gauge("ldirector_role", "1 for what VRRP last said this director is", [
+    "role",
+  ]);
   private readonly latency = new prom.Histogram({
     name: "ldirector_check_latency_seconds",
     help: "How long the checks of the virtual's reals took (inconclusive ones left out)",
@@ -155,6 +159,7 @@ class PromMetrics {
   private fill(status: StatusView): void {
     for (const m of this.fromSnapshot) m.reset();
     for (const [m, read] of this.director) put(m, {}, read(status));
+    for (const role of [...ROLES, "unknown"]) this.role.set({ role }, bit(status.role.role === role));
     const live = new Set<string>();
     const [lastLatency, readLatency] = this.lastLatency;
     for (const v of status.virtuals) {

@@ -125,7 +125,8 @@ const js = `
   }
   function render(s) {
     var c = s.counters;
-    var meta = esc(s.state) + " · pid " + num(s.pid) + " · backend " + esc(s.backend) + " · <code>" + esc(s.config) +
+    var role = s.role ? " · role " + esc(s.role.role) : "";
+    var meta = esc(s.state) + role + " · pid " + num(s.pid) + " · backend " + esc(s.backend) + " · <code>" + esc(s.config) +
       "</code> · started " + ago(s.startedAt) + " · config generation " + num(c.configGeneration) +
       " · kernel writes " + num(c.kernelWrites) + " (" + num(c.kernelWriteErrors) + " failed)" +
       (c.lastError ? ' · <span class="err">last error: ' + esc(c.lastError) + "</span>" : "");

@@ -5,10 +5,12 @@ import type {
   DirectorCountersView,
   RealView,
   StatusView,
+  SyncDaemonStatus,
   TransitionView,
   VirtualView,
 } from "../api/types.js";
 import type { Override } from "../control/override.js";
+import type { RoleView } from "../control/role.js";
 import type { WindowView } from "../control/window.js";
 import type { DirectorStatus } from "../director/director.js";
 import type { ProbeStatus } from "../health/monitor.js";
@@ -35,6 +37,8 @@ export interface StatusParts {
     checkWorkersUp: number;
     checkWorkerExits: number;
   };
+  role: RoleView;
+  syncDaemons: SyncDaemonStatus[];
 }
 
 export function statusView(p: StatusParts): StatusView {
@@ -99,5 +103,7 @@ export function statusView(p: StatusParts): StatusView {
     virtuals,
     transitions: p.transitions,
     windows: p.windows,
+    role: p.role,
+    syncDaemons: p.syncDaemons,
   };
 }

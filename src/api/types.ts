@@ -2,6 +2,7 @@
 // page and the metrics all read. One shape for all of them, so what an operator sees in
 // one place is what the others show. Times are milliseconds since the epoch.
 import type { Override } from "../control/override.js";
+import type { RoleView } from "../control/role.js";
 import type { WindowView } from "../control/window.js";
 import type { Health } from "../health/types.js";
 
@@ -93,4 +94,16 @@ export interface StatusView {
   transitions: TransitionView[];
   /** Scheduled maintenance windows: open now (until when), or their next opening. */
   windows: WindowView[];
+  /** What the pair's VRRP last said this director is (`ldirector role`); "unknown" until told. */
+  role: RoleView;
+  /** The IPVS connection sync daemons (syncdaemon=), as last read back. */
+  syncDaemons: SyncDaemonStatus[];
+}
+
+export interface SyncDaemonStatus {
+  role: "master" | "backup";
+  interface: string;
+  syncId: number;
+  /** Started by this process (stopped at a clean stop); false: found running and adopted. */
+  startedHere: boolean;
 }

@@ -125,6 +125,10 @@ export const DIRECTIVES: readonly DirectiveSpec[] = [
   row("statefile", "global", "text", "raw", { extension: true }),
   row("tlsverify", "both", "yesno", "exact", { extension: true, default: "no" }),
   row("tlscafile", "both", "text", "raw", { extension: true }),
+  // The IPVS connection sync daemon of a director pair (docs: README "Running a pair").
+  row("syncdaemon", "global", "word", "exact", { extension: true, default: "no" }),
+  row("syncinterface", "global", "raw", "raw", { extension: true }),
+  row("syncid", "global", "count", "tolerant", { extension: true, default: "0" }),
 ];
 
 const BY_NAME: ReadonlyMap<string, DirectiveSpec> = new Map(DIRECTIVES.map((d) => [d.name, d]));

@@ -14,7 +14,7 @@ import { ConfigError, ConfigErrors } from "./errors.js";
 import type { DirectiveLine } from "./parse.js";
 import { parseLines } from "./parse.js";
 import { type NameResolver, readServices, type ServicesDb, systemResolver } from "./resolve.js";
-import type { Config, GlobalSettings, ListenAddress, LogTarget } from "./types.js";
+import type { Config, GlobalSettings, ListenAddress, LogTarget, SyncSettings } from "./types.js";
 import { readNumber, readQuoted, readText, readYesNo } from "./values.js";
 import { readVirtual } from "./virtual.js";
 
@@ -229,6 +229,8 @@ function readGlobals(
       }
     }
   }
+  const sync = readSync(lines, diag);
+  if (sync) g.sync = sync;
   for (const d of all) {
     if (d.name !== "execute" || findDirective(d.name) === undefined) continue;
     if (d.value === "")
@@ -236,6 +238,52 @@ function readGlobals(
     else g.execute.push(d.value);
   }
   return g;
+}
+
+const SYNC_WORDS = ["master", "backup", "both", "no"] as const;
+
+/**
+ * syncdaemon=master|backup|both|no with syncinterface= and syncid=. The interface has no
+ * default (ipvsadm's eth0 is a guess a pair should not rely on); it is required with a
+ * daemon and refused without one, so a half-written pair is an error at load.
+ */
+function readSync(lines: ReturnType<typeof lastByName>, diag: Diagnostics): SyncSettings | undefined {
+  const mode = lines.get("syncdaemon")?.line;
+  const iface = lines.get("syncinterface")?.line;
+  const id = lines.get("syncid")?.line;
+  const word = mode?.value ?? defaultText("syncdaemon");
+  if (mode && !(SYNC_WORDS as readonly string[]).includes(word)) {
+    return fail(
+      diag,
+      mode.valueLocation,
+      `syncdaemon is ${SYNC_WORDS.join(", ")}, not ${JSON.stringify(word)}`,
+    );
+  }
+  const syncId = id ? readNumber(id, diag, 0, 255) : defaultNumber("syncid");
+  if (!mode || word === "no") {
+    // syncid=0 written out is the default, harmless; any other value is a half-written pair.
+    const stray = iface ?? (syncId !== defaultNumber("syncid") ? id : undefined);
+    if (stray)
+      fail(diag, stray.location, `${stray.name} without syncdaemon=master, backup or both has no effect`);
+    return undefined;
+  }
+  if (!iface || iface.value === "") {
+    return fail(
+      diag,
+      mode.valueLocation,
+      `syncdaemon=${word} needs syncinterface=IF, the interface the pair shares`,
+    );
+  }
+  if (!/^[A-Za-z0-9_.:@-]{1,15}$/.test(iface.value)) {
+    return fail(
+      diag,
+      iface.valueLocation,
+      `syncinterface must be an interface name (up to 15 characters), not ${JSON.stringify(iface.value)}`,
+    );
+  }
+  if (syncId === undefined) return undefined;
+  const roles: SyncSettings["roles"] = word === "both" ? ["master", "backup"] : [word as "master" | "backup"];
+  return { roles, interface: iface.value, syncId, location: mode.location };
 }
 
 function readLogTarget(v: string, d: DirectiveLine, diag: Diagnostics): LogTarget | undefined {

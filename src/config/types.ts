@@ -183,6 +183,21 @@ export interface GlobalSettings {
   controlSocket?: string;
   /** Extension `statefile=`: where runtime overrides are kept (default /var/lib/ldirector/<name>.state). */
   stateFile?: string;
+  /** Extensions `syncdaemon=`, `syncinterface=`, `syncid=`: the IPVS connection sync daemons to run; absent = none. */
+  sync?: SyncSettings;
+}
+
+/** Which sync daemons a director runs (both: it sends its connections and receives its peer's). */
+export type SyncRole = "master" | "backup";
+
+export interface SyncSettings {
+  roles: SyncRole[];
+  /** The multicast interface (ipvsadm --mcast-interface). */
+  interface: string;
+  /** 0..255: peers of one pair share it (ipvsadm --syncid). */
+  syncId: number;
+  /** The syncdaemon= line, for errors about it. */
+  location: SourceLocation;
 }
 
 export interface ConfigWarning {

@@ -10,6 +10,7 @@ import { effectiveOverrides, type RealRef } from "./effective.js";
 import { findReal, findVirtual } from "./find-real.js";
 import type { Override } from "./override.js";
 import { Refused } from "./refused.js";
+import type { Role, RoleView } from "./role.js";
 import { StateFile } from "./state-file.js";
 import type { SavedState } from "./state-ini.js";
 import { Schedule } from "./schedule.js";
@@ -49,7 +50,10 @@ export class RuntimeControl {
     "schedule-add": (p) => this.addWindow(p),
     "schedule-list": async () => ({ action: "schedule-list", windows: this.windows() }),
     "schedule-remove": (p) => this.removeWindow(Number(p.id)),
+    role: async (p) => this.setRole(p.role as Role),
   };
+  /** What VRRP last said; in memory only (see role.ts). */
+  private roleNow: RoleView = { role: "unknown" };
   /** What the director was last given, by realId: only changes are passed on. */
   private applied = new Map<string, Override>();
   private readonly schedule: Schedule;
@@ -75,6 +79,21 @@ export class RuntimeControl {
   /** The override in force on each real now: the operator's own and any open window's, the strongest. */
   current(): ReadonlyMap<string, Override> {
     return this.applied;
+  }
+
+  role(): RoleView {
+    return { ...this.roleNow };
+  }
+
+  /** Records and logs the role; the table is not touched (the standby is already warm). */
+  private setRole(role: Role): VerbResult {
+    const was = this.roleNow.role;
+    if (role !== was) {
+      this.roleNow = { role, since: Date.now() };
+      const level = role === "fault" ? "warn" : "info";
+      this.deps.log[level]({ role, was }, `director role: ${role} (was ${was})`);
+    }
+    return { action: "role", role: this.role() };
   }
 
   /** Every maintenance window, as status shows it. */

@@ -2,6 +2,7 @@
 // and how a value from either is read and checked.
 import { MAX_WEIGHT } from "./override.js";
 import { Refused } from "./refused.js";
+import { ROLES } from "./role.js";
 
 export interface Param {
   /** The JSON field. */
@@ -61,6 +62,12 @@ export const WINDOW_MODE: Param = {
 export const CRON: Param = { name: "cron", word: '"[TZ=Zone] CRON"', read: text("cron") };
 /** 90m, 2h, 1h30m, 1d. */
 export const DURATION: Param = { name: "duration", word: "DURATION", read: text("duration") };
+/** What VRRP says this director is (control/role.ts). */
+export const ROLE: Param = {
+  name: "role",
+  word: ROLES.join("|"),
+  read: oneOf("the role", ROLES),
+};
 /** A window's number, as `schedule list` shows it. */
 export const WINDOW_ID: Param = {
   name: "id",

@@ -10,12 +10,14 @@ import {
   type Param,
   REAL,
   REALS,
+  ROLE,
   VIRTUAL,
   WEIGHT,
   WINDOW_ID,
   WINDOW_MODE,
 } from "./params.js";
 import { Refused } from "./refused.js";
+import type { RoleView } from "./role.js";
 import { describeWindow, type WindowView } from "./window.js";
 
 export interface VerbResult {
@@ -31,6 +33,8 @@ export interface VerbResult {
   window?: WindowView;
   /** For schedule list: every window. */
   windows?: WindowView[];
+  /** For role: the role now. */
+  role?: RoleView;
 }
 
 export interface Verb {
@@ -167,6 +171,17 @@ export const verbs = [
     help: "remove a window; its reals go back to what their checks say",
     timeoutMs: TABLE_WRITE_MS,
     say: (r) => `window ${r.window!.id} removed`,
+  },
+  {
+    name: "role",
+    words: ["role"],
+    params: [ROLE],
+    method: "POST",
+    route: "/role",
+    help: "what VRRP says this director is (for keepalived's notify scripts); shown, logged, changes nothing",
+    timeoutMs: 10_000,
+    say: (r) =>
+      `role ${r.role!.role}${r.role!.since === undefined ? "" : ` since ${new Date(r.role!.since).toISOString()}`}`,
   },
 ] as const satisfies readonly Verb[];
 

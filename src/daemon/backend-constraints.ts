@@ -11,6 +11,14 @@ import { nftSchedulers } from "../ipvs/nftables-render.js";
  */
 export function nftablesRefusals(config: Config): ConfigError[] {
   const errors: ConfigError[] = [];
+  if (config.global.sync) {
+    errors.push(
+      new ConfigError(
+        config.global.sync.location,
+        "syncdaemon= needs IPVS: the nftables backend has no connection sync daemon (conntrack sync is out of ldirector's scope); remove syncdaemon=, or use --backend ipvsadm",
+      ),
+    );
+  }
   for (const v of config.virtuals) {
     if (!nftSchedulers.has(v.scheduler)) {
       errors.push(

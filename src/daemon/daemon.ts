@@ -46,6 +46,7 @@ import { errorText, type Prepared, PrepareError } from "./prepared.js";
 import { type ConfigRead, readConfig } from "./read-config.js";
 import { restartNeeded } from "./restart-needed.js";
 import { Resources } from "./resources.js";
+import { SyncDaemons } from "./sync-daemons.js";
 import { statusView } from "../api/status-view.js";
 import { TransitionLog } from "../api/transition-log.js";
 import { watchConfig } from "./watch.js";
@@ -115,11 +116,14 @@ export class Daemon implements ControlApi {
   private instances!: Instances;
   /** What stop() is waiting for now, for a second stop signal to say. */
   stopStep: string | undefined;
+  /** syncdaemon=: the IPVS connection sync daemons. */
+  private readonly sync: SyncDaemons;
 
   constructor(private readonly opts: DaemonOptions) {
     this.log = opts.logger;
     const backend = opts.backend;
     this.connectionCounts = new ConnectionCache(backend.connections && (() => backend.connections!()));
+    this.sync = new SyncDaemons(backend, this.log);
     this.resources = new Resources({
       log: this.log,
       webHandler: (at) => this.webHandler(at),
@@ -146,7 +150,15 @@ export class Daemon implements ControlApi {
     this.setConfig(read.config);
     this.counters.configGeneration = 1;
     const ready = await this.resources.prepare(read.config, read.text);
+    let synced: Prepared;
+    try {
+      synced = await this.prepareSync(read.config, read.text);
+    } catch (err) {
+      await ready.abort();
+      throw err;
+    }
     await ready.commit();
+    await synced.commit();
     this.appliedHash = read.hash;
     for (const w of this.config.warnings) {
       this.log.warn({ at: `${w.location.file}:${w.location.line}` }, w.message);
@@ -259,9 +271,19 @@ export class Daemon implements ControlApi {
         await ready.abort();
         return this.rejected(reason, [errorText(err)]);
       }
+      // Last, as it is the one step that changes the kernel: nothing after it can fail.
+      let synced: Prepared;
+      try {
+        synced = await this.prepareSync(next, read.text);
+      } catch (err) {
+        await store.abort();
+        await ready.abort();
+        return this.rejected(reason, [errorText(err)]);
+      }
       // Everything the new config needs is in hand: from here on it takes effect.
       await ready.commit();
       await store.commit();
+      await synced.commit();
       const autoreloadChanged = next.global.autoreload !== this.config.global.autoreload;
       this.setConfig(next);
       this.appliedHash = read.hash;
@@ -303,6 +325,16 @@ export class Daemon implements ControlApi {
     }
   }
 
+  /** syncdaemon=: the sync daemons the config asks for, or a PrepareError naming its line. */
+  private async prepareSync(next: Config, text: string): Promise<Prepared> {
+    try {
+      return await this.sync.prepare(next.global.sync);
+    } catch (err) {
+      const line = directiveLine(text, next.file, "syncdaemon");
+      throw new PrepareError(`${line}: syncdaemon=: ${errorText(err)}`);
+    }
+  }
+
   private stateFilePath(config: Config): string {
     return config.global.stateFile ?? this.opts.stateFile ?? defaultStateFile(config.file);
   }
@@ -328,6 +360,8 @@ export class Daemon implements ControlApi {
     const active = this.director ? this.activeFallbacks() : [];
     this.stopStep = "the kernel table cleanup (cleanstop=)";
     await this.director?.stop({ clean: true });
+    this.stopStep = "the sync daemons (syncdaemon=)";
+    await this.sync.stop().catch((err: unknown) => this.log.error({ err }, "sync daemons not stopped"));
     // ldirectord never runs fallbackcommand on shutdown (resource-agents #750); a
     // started sorry service would be left running. Stop it for virtuals that were
     // cleaned out of the table.
@@ -372,6 +406,8 @@ export class Daemon implements ControlApi {
       windows: this.control.windows(),
       transitions: this.transitions.list(),
       daemon: { ...this.counters, ...this.poolCounters() },
+      role: this.control.role(),
+      syncDaemons: this.sync.view(),
     });
   }
 

@@ -1,6 +1,7 @@
 import type { Table } from "./model.js";
 import type { ConnCounts } from "./conntrack.js";
 import type { Op, OpFailure } from "./ops.js";
+import type { SyncChange, SyncDaemon, SyncDaemonRole } from "./sync-daemon.js";
 
 export interface Applied {
   /** The table as read back after the write: the truth, whatever the write claimed. */
@@ -23,6 +24,13 @@ export interface Backend {
    * where the backend can tell; called for `status` only, never on the write path.
    */
   connections?(): Promise<Map<string, ConnCounts>>;
+  /** The connection sync daemons running now; absent where the backend has none (nftables). */
+  syncDaemons?(): Promise<SyncDaemon[]>;
+  /**
+   * Stops `stop`, then starts `start`, in one write, and reads the daemons back. A refused
+   * line is in `errors`, not thrown; throws BackendError when it cannot run at all.
+   */
+  changeSyncDaemons?(stop: SyncDaemonRole[], start: SyncDaemon[]): Promise<SyncChange>;
 }
 
 /** The backend itself is unusable (no IPVS in the kernel, binary missing, permission denied). */

@@ -16,6 +16,14 @@ import type { Op, OpFailure } from "./ops.js";
 import { formatOp, parseList, parseSave, parseThresholds, withThresholds } from "./ipvsadm-text.js";
 import { type ConnCounts, connKey } from "./conntrack.js";
 import { runProcess } from "../lib/process.js";
+import {
+  parseDaemons,
+  startDaemonLine,
+  stopDaemonLine,
+  type SyncChange,
+  type SyncDaemon,
+  type SyncDaemonRole,
+} from "./sync-daemon.js";
 
 export const NO_IPVS_MESSAGE =
   "this kernel has no IPVS (ipvsadm: Protocol not available); use --backend nftables or --backend memory";
@@ -165,6 +173,21 @@ export class IpvsadmBackend implements Backend {
       }
     }
     return counts;
+  }
+
+  async syncDaemons(): Promise<SyncDaemon[]> {
+    return parseDaemons((await this.run(["-L", "--daemon"], "")).stdout);
+  }
+
+  /** One -R: each stop and start line with its marker (as apply's ops), then `-L --daemon`. */
+  async changeSyncDaemons(stop: SyncDaemonRole[], start: SyncDaemon[]): Promise<SyncChange> {
+    const lines = [...stop.map(stopDaemonLine), ...start.map(startDaemonLine)];
+    const script = lines.map((l, i) => `${l}\n-L ${MARK_PREFIX}${i}\n`).join("") + "-L --daemon\n";
+    const result = await this.run(["-R"], script);
+    const { errors, stoppedAt } = splitErrors(result.stderr, lines.length);
+    // A usage error ends the batch before its read-back: read again.
+    const daemons = stoppedAt === undefined ? parseDaemons(result.stdout) : await this.syncDaemons();
+    return { daemons, errors: errors.map((e, i) => (e ? `${lines[i]}: ${e}` : "")).filter(Boolean) };
   }
 
   async apply(ops: Op[]): Promise<Applied> {

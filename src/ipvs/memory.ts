@@ -16,6 +16,7 @@ import {
 } from "./normalize.js";
 import type { Op, OpFailure, ServiceSpec } from "./ops.js";
 import { sortTable } from "./ipvsadm-text.js";
+import type { SyncChange, SyncDaemon, SyncDaemonRole } from "./sync-daemon.js";
 
 export function cloneTable(table: Table): Table {
   return {
@@ -165,6 +166,28 @@ export class MemoryBackend implements Backend {
 
   async read(): Promise<Table> {
     return cloneTable(this.table);
+  }
+
+  /** Sync daemons as the kernel keeps them: one per role; any interface name is taken. */
+  private daemons: SyncDaemon[] = [];
+
+  async syncDaemons(): Promise<SyncDaemon[]> {
+    return this.daemons.map((d) => ({ ...d }));
+  }
+
+  async changeSyncDaemons(stop: SyncDaemonRole[], start: SyncDaemon[]): Promise<SyncChange> {
+    const errors: string[] = [];
+    for (const role of stop) {
+      if (!this.daemons.some((d) => d.role === role))
+        errors.push(`--stop-daemon ${role}: No daemon is running`);
+      this.daemons = this.daemons.filter((d) => d.role !== role);
+    }
+    for (const d of start) {
+      if (this.daemons.some((x) => x.role === d.role))
+        errors.push(`--start-daemon ${d.role}: Daemon has already run`);
+      else this.daemons.push({ ...d });
+    }
+    return { daemons: await this.syncDaemons(), errors };
   }
 
   async apply(ops: Op[]): Promise<Applied> {

@@ -107,6 +107,11 @@ function status(): StatusView {
       checkWorkersUp: 2,
       checkWorkerExits: 1,
     },
+    role: { role: "backup", since: now - 65_000 },
+    syncDaemons: [
+      { role: "master", interface: "eth1", syncId: 7, startedHere: true },
+      { role: "backup", interface: "eth1", syncId: 7, startedHere: false },
+    ],
   });
 }
 
@@ -155,6 +160,9 @@ describe("formatStatus", () => {
     );
     expect(text).toContain(
       "kernel writes 4 (1 failed), reloads 2 (1 rejected), resync repairs 2, check workers 2/2 up (1 replaced)",
+    );
+    expect(text).toContain(
+      "role backup for 1m05s, sync daemons master on eth1 syncid 7, backup on eth1 syncid 7 (adopted)",
     );
     expect(text).toContain("tcp:10.0.0.1:80  2/3 healthy");
     const lines = text.split("\n");

@@ -85,6 +85,8 @@ function status(virtuals: VirtualView[], over: Partial<StatusView> = {}): Status
     virtuals,
     transitions: [],
     windows: [],
+    role: { role: "unknown" },
+    syncDaemons: [],
     ...over,
   };
 }
@@ -148,6 +150,14 @@ describe("Metrics per real", () => {
     expect(mode(A)).toEqual([0, 0]);
     expect(mode(B)).toEqual([0, 1]);
     expect(mode(C)).toEqual([1, 0]);
+  });
+
+  it("exports the director's role as an enum: 1 for what VRRP last said, 0 for the others", async () => {
+    const roles = ["master", "backup", "fault", "unknown"];
+    const at = (text: string) => roles.map((role) => value(text, "ldirector_role", { role }));
+    expect(at(await new Metrics().render(three()))).toEqual([0, 0, 0, 1]);
+    const told = status([], { role: { role: "backup", since: 5 } });
+    expect(at(await new Metrics().render(told))).toEqual([0, 1, 0, 0]);
   });
 
   it("labels a weight override weighted, from the verb table", async () => {

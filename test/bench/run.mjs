@@ -219,7 +219,8 @@ async function main() {
           res.sessions.push({
             director: "haproxy",
             n,
-            skipped: "--check external: not compared (HAProxy's external-check is off by default and runs differently)",
+            skipped:
+              "--check external: not compared (HAProxy's external-check is off by default and runs differently)",
           });
         }
         if (o.only.includes("haproxy") && o.check === "negotiate") {

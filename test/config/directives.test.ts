@@ -274,6 +274,32 @@ const accepted: Record<string, Accept[]> = {
     [[], [], (c) => c.global.stateFile, undefined],
     [["statefile=/var/lib/lb/state.json"], [], (c) => c.global.stateFile, "/var/lib/lb/state.json"],
   ],
+  syncdaemon: [
+    [[], [], (c) => c.global.sync, undefined],
+    [["syncdaemon=no"], [], (c) => c.global.sync, undefined],
+    [
+      ["syncdaemon=master", "syncinterface=eth1", "syncid=7"],
+      [],
+      (c) => [
+        c.global.sync?.roles,
+        c.global.sync?.interface,
+        c.global.sync?.syncId,
+        c.extensions.map((e) => e.name),
+      ],
+      [["master"], "eth1", 7, ["syncdaemon", "syncinterface", "syncid"]],
+    ],
+    [
+      ["syncdaemon=backup", "syncinterface=eth1"],
+      [],
+      (c) => [c.global.sync?.roles, c.global.sync?.syncId],
+      [["backup"], 0],
+    ],
+    [["syncdaemon=both", "syncinterface=bond0.12"], [], (c) => c.global.sync?.roles, ["master", "backup"]],
+  ],
+  syncinterface: [
+    [["syncdaemon=master", "syncinterface=vlan12@eth0"], [], (c) => c.global.sync?.interface, "vlan12@eth0"],
+  ],
+  syncid: [[["syncdaemon=both", "syncinterface=eth1", "syncid=255"], [], (c) => c.global.sync?.syncId, 255]],
   resyncinterval: [
     [[], [], (c) => c.global.resyncInterval, 30],
     [["resyncinterval=0"], [], (c) => c.global.resyncInterval, 0],
@@ -390,6 +416,18 @@ const rejected: Record<string, Reject[]> = {
   metricshost: [[["metricshost=http://lb1/"], [], /metricshost takes host names/]],
   tlsverify: [[["tlsverify=on"], [], /yes or no/]],
   resyncinterval: [[["resyncinterval=-1"], [], /whole number/]],
+  syncdaemon: [
+    [["syncinterface=eth1", "syncdaemon=yes"], [], /syncdaemon is master, backup, both, no/],
+    [["syncdaemon=master"], [], /syncdaemon=master needs syncinterface=IF/],
+  ],
+  syncinterface: [
+    [["syncinterface=eth1"], [], /syncinterface without syncdaemon=master, backup or both/],
+    [["syncdaemon=master", "syncinterface=eth1 eth2"], [], /syncinterface must be an interface name/],
+  ],
+  syncid: [
+    [["syncdaemon=master", "syncinterface=eth1", "syncid=256"], [], /syncid must be between 0 and 255/],
+    [["syncdaemon=no", "syncid=3"], [], /syncid without syncdaemon/],
+  ],
   webcontrol: [[["webcontrol=on"], [], /yes or no/]],
   controlsocket: [[["controlsocket=ctl.sock"], [], /controlsocket must be an absolute path/]],
   statefile: [[["statefile="], [], /statefile needs a value/]],
@@ -440,6 +478,9 @@ describe("the directive table", () => {
       "statefile",
       "tlsverify",
       "tlscafile",
+      "syncdaemon",
+      "syncinterface",
+      "syncid",
     ]);
   });
 

@@ -188,6 +188,31 @@ const ROWS: Record<string, Row> = {
     },
     want: () => true,
   },
+  // The sync daemons in the (memory) kernel follow the new lines at once.
+  syncdaemon: {
+    before: () => [],
+    after: () => ["syncdaemon=both", "syncinterface=eth1"],
+    expect: "applied",
+    observe: (c) => c.table.syncDaemons(),
+    want: () => [
+      { role: "master", interface: "eth1", syncId: 0 },
+      { role: "backup", interface: "eth1", syncId: 0 },
+    ],
+  },
+  syncinterface: {
+    before: () => ["syncdaemon=master", "syncinterface=eth1"],
+    after: () => ["syncdaemon=master", "syncinterface=eth2"],
+    expect: "applied",
+    observe: (c) => c.table.syncDaemons(),
+    want: () => [{ role: "master", interface: "eth2", syncId: 0 }],
+  },
+  syncid: {
+    before: () => ["syncdaemon=backup", "syncinterface=eth1", "syncid=1"],
+    after: () => ["syncdaemon=backup", "syncinterface=eth1", "syncid=2"],
+    expect: "applied",
+    observe: (c) => c.table.syncDaemons(),
+    want: () => [{ role: "backup", interface: "eth1", syncId: 2 }],
+  },
   webcontrol: {
     values: async () => ({ port: String(await freePort()) }),
     before: (v) => [`metricsaddress=127.0.0.1:${v.port}`],

@@ -152,6 +152,11 @@ describe("status page", () => {
       .poll(() => section.locator("h2").textContent(), { timeout: settle })
       .toMatch(/2 \/ 2 healthy/);
     expect(await row(idA).locator("th").textContent()).toBe(`127.0.0.1:${a.port}`);
+    // The director's role, as keepalived's notify script sets it through the CLI.
+    const meta = page.locator("#meta");
+    await expect.poll(() => meta.textContent(), { timeout: settle }).toMatch(/^running · role unknown · /);
+    expect((await harness.run([harness.config, "role", "backup"])).code).toBe(0);
+    await expect.poll(() => meta.textContent(), { timeout: settle }).toMatch(/^running · role backup · /);
 
     await harness.kill(a);
     await expect

@@ -16,8 +16,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("the recorded cases", () => {
   it("are all there and whole", () => {
-    // 38 cases in groundtruth.txt; a parser that dropped some would pass the rest vacuously.
-    expect(realCases.map((c) => c.name)).toHaveLength(38);
+    // 50 cases in groundtruth.txt (12 of them sync daemons); a parser that dropped some would pass the rest vacuously.
+    expect(realCases.map((c) => c.name)).toHaveLength(50);
     expect(realCases.filter((c) => c.setup !== "").map((c) => c.name)).toEqual(["ldirector-read"]);
     const big = realCases.find((c) => c.name === "big-batch");
     expect(big?.stdin.split("\n")).toHaveLength(1203);

@@ -13,8 +13,8 @@ import { promisify } from "node:util";
 
 const run = promisify(execFile);
 export const repo = resolve(import.meta.dirname, "../../..");
-const cli = join(repo, "dist/cli.js");
-const shim = join(import.meta.dirname, "ipvsadm-shim.sh");
+export const cli = join(repo, "dist/cli.js");
+export const shim = join(import.meta.dirname, "ipvsadm-shim.sh");
 /**
  * Node's optimising tiers make machine code that TCG must then translate again: in the
  * guest, `ldirector --version` took 29 s with them and 9 s without (interpreter only).
@@ -52,7 +52,7 @@ export function parseTable(text) {
 }
 
 /** A shell command: one request, its body's first line or "error: no answer". */
-function oneRequest(url, timeoutS) {
+export function oneRequest(url, timeoutS) {
   // Debian's static busybox 1.35 wget crashes on -q and -T: hence timeout and 2>/dev/null.
   return `if b=$(busybox timeout ${timeoutS} busybox wget -O - '${url}' 2>/dev/null); then echo "$b" | head -n1; else echo 'error: no answer'; fi`;
 }
