@@ -29,14 +29,11 @@ export interface StatusParts {
   overrides: ReadonlyMap<string, Override>;
   windows: WindowView[];
   transitions: TransitionView[];
-  daemon: {
-    configGeneration: number;
-    reloads: number;
-    reloadErrors: number;
-    checkWorkers: number;
-    checkWorkersUp: number;
-    checkWorkerExits: number;
-  };
+  /** The daemon's own counters; the director's are read from `director`. */
+  daemon: Pick<
+    DirectorCountersView,
+    "configGeneration" | "reloads" | "reloadErrors" | "checkWorkers" | "checkWorkersUp" | "checkWorkerExits"
+  >;
   role: RoleView;
   syncDaemons: SyncDaemonStatus[];
 }

@@ -29,6 +29,7 @@ import {
   destKey,
   type ForwardMethod,
   type Service,
+  indexTable,
   serviceKey,
   type Table,
 } from "../ipvs/model.js";
@@ -126,14 +127,6 @@ export function fallbackDestKey(v: VirtualService): string | undefined {
 export function upWeight(r: RealServer, override: Override | undefined): number {
   if (override?.mode === "drained") return 0;
   return override?.mode === "weighted" ? override.weight : r.weight;
-}
-
-function indexTable(t: Table): Map<string, Map<string, Dest>> {
-  const byService = new Map<string, Map<string, Dest>>();
-  for (const s of t.services) {
-    byService.set(serviceKey(s), new Map(s.dests.map((d) => [destKey(d), d])));
-  }
-  return byService;
 }
 
 /**
@@ -268,7 +261,7 @@ export function plan(input: PlanInput): Table {
   const none = new Map<string, Dest>();
   return {
     services: input.config.virtuals.map((v) =>
-      planVirtual(v, input, actual.get(virtualServiceKey(v)) ?? none),
+      planVirtual(v, input, actual.get(virtualServiceKey(v))?.dests ?? none),
     ),
   };
 }
@@ -282,7 +275,7 @@ export function fallbackActive(table: Table, config: Config): Map<string, boolea
   const result = new Map<string, boolean>();
   for (const v of config.virtuals) {
     const key = fallbackDestKey(v);
-    const dest = key === undefined ? undefined : index.get(virtualServiceKey(v))?.get(key);
+    const dest = key === undefined ? undefined : index.get(virtualServiceKey(v))?.dests.get(key);
     result.set(v.id, dest !== undefined && dest.weight > 0);
   }
   return result;

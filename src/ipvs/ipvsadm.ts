@@ -9,8 +9,8 @@
 import { accessSync, constants } from "node:fs";
 import { type Applied, type Backend, BackendError } from "./backend.js";
 import { normalizeTable } from "./diff.js";
-import type { Dest, Service, Table } from "./model.js";
-import { destKey, serviceKey } from "./model.js";
+import type { Table, TableIndex } from "./model.js";
+import { destKey, indexTable, serviceKey } from "./model.js";
 import { normalizeDest, normalizeSpec, sameDest, sameSpec, specOf } from "./normalize.js";
 import type { Op, OpFailure } from "./ops.js";
 import { formatOp, parseList, parseSave, parseThresholds, withThresholds } from "./ipvsadm-text.js";
@@ -66,12 +66,17 @@ interface RunResult {
 
 /** The -R stdin for a batch: each op line followed by its marker, then the read-back. */
 export function restoreScript(ops: readonly Op[]): string {
-  const lines: string[] = [];
-  ops.forEach((op, i) => {
-    lines.push(formatOp(op), `-L ${MARK_PREFIX}${i}`);
+  return markedScript(ops.map(formatOp), READ_LINES);
+}
+
+/** Each line followed by its marker (splitErrors finds each line's error by it), then `tail`. */
+function markedScript(lines: readonly string[], tail: readonly string[]): string {
+  const out: string[] = [];
+  lines.forEach((line, i) => {
+    out.push(line, `-L ${MARK_PREFIX}${i}`);
   });
-  lines.push(...READ_LINES);
-  return `${lines.join("\n")}\n`;
+  out.push(...tail);
+  return `${out.join("\n")}\n`;
 }
 
 /** Per op: what ipvsadm printed for it; and the index of the op it stopped at, if it did. */
@@ -98,27 +103,15 @@ function splitErrors(stderr: string, count: number): { errors: string[]; stopped
   return { errors };
 }
 
-/** A table read back, normalized once and indexed, so that checking a batch of ops is linear. */
-export interface TableIndex {
-  services: Map<string, { service: Service; dests: Map<string, Dest> }>;
-}
-
-export function indexTable(table: Table): TableIndex {
-  const services: TableIndex["services"] = new Map();
-  for (const service of normalizeTable(table).services) {
-    services.set(serviceKey(service), { service, dests: new Map(service.dests.map((d) => [destKey(d), d])) });
-  }
-  return { services };
-}
-
 /** Whether the table shows the op's effect. */
 export function opVisible(op: Op, table: Table): boolean {
-  return opVisibleIn(op, indexTable(table));
+  return opVisibleIn(op, indexTable(normalizeTable(table)));
 }
 
+/** The same, against a read-back normalized and indexed once per batch (10,000 ops stay linear). */
 export function opVisibleIn(op: Op, index: TableIndex): boolean {
   const spec = normalizeSpec(op.service);
-  const entry = index.services.get(serviceKey(spec));
+  const entry = index.get(serviceKey(spec));
   switch (op.kind) {
     case "add-service":
     case "edit-service":
@@ -182,8 +175,7 @@ export class IpvsadmBackend implements Backend {
   /** One -R: each stop and start line with its marker (as apply's ops), then `-L --daemon`. */
   async changeSyncDaemons(stop: SyncDaemonRole[], start: SyncDaemon[]): Promise<SyncChange> {
     const lines = [...stop.map(stopDaemonLine), ...start.map(startDaemonLine)];
-    const script = lines.map((l, i) => `${l}\n-L ${MARK_PREFIX}${i}\n`).join("") + "-L --daemon\n";
-    const result = await this.run(["-R"], script);
+    const result = await this.run(["-R"], markedScript(lines, ["-L --daemon"]));
     const { errors, stoppedAt } = splitErrors(result.stderr, lines.length);
     // A usage error ends the batch before its read-back: read again.
     const daemons = stoppedAt === undefined ? parseDaemons(result.stdout) : await this.syncDaemons();
@@ -202,7 +194,7 @@ export class IpvsadmBackend implements Backend {
     }
     const { errors, stoppedAt } = splitErrors(result.stderr, ops.length);
     const failed: OpFailure[] = [];
-    const index = indexTable(table);
+    const index = indexTable(normalizeTable(table));
     ops.forEach((op, i) => {
       if (opVisibleIn(op, index)) return;
       let error = errors[i] || "not in the table read back after the write";

@@ -60,3 +60,14 @@ export function serviceKey(s: Pick<Service, "protocol" | "family" | "address" | 
 export function destKey(d: Pick<Dest, "address" | "port">): string {
   return `${d.address}:${d.port}`;
 }
+
+/** A table's services by serviceKey, each with its dests by destKey: lookups without scans. */
+export type TableIndex = Map<string, { service: Service; dests: Map<string, Dest> }>;
+
+export function indexTable(t: Table): TableIndex {
+  const index: TableIndex = new Map();
+  for (const service of t.services) {
+    index.set(serviceKey(service), { service, dests: new Map(service.dests.map((d) => [destKey(d), d])) });
+  }
+  return index;
+}

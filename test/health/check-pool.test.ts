@@ -9,6 +9,8 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { CheckResult } from "../../src/checks/types.js";
 import type { Monitor as MonitorType } from "../../src/health/monitor.js";
 import type { CheckPool as CheckPoolType, PoolEvent } from "../../src/health/pool/check-pool.js";
+import { freePort, waitUntil } from "../checks/peers/process.js";
+import { silentTcpServer } from "../checks/peers/silent.js";
 import { requireBuild } from "../e2e/harness.js";
 import { makeSpec, makeTarget } from "./fixtures.js";
 
@@ -31,10 +33,8 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-/** A listener that answers HTTP 200 "ok", or (hang) accepts and never answers. */
-async function listener(
-  mode: "ok" | "hang" = "ok",
-): Promise<{ port: number; server: net.Server; sockets: Set<net.Socket> }> {
+/** A real that answers HTTP 200 "ok" (a hung one is silentTcpServer). */
+async function listener(): Promise<{ port: number; server: net.Server }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((s) => {
     sockets.add(s);
@@ -42,21 +42,14 @@ async function listener(
     s.on("error", () => {});
     // Read (and drop) the request, or the socket never sees the client's FIN and never closes.
     s.resume();
-    if (mode === "ok") s.end("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    s.end("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok");
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   closers.push(() => {
     for (const s of sockets) s.destroy();
     return new Promise((r) => server.close(r));
   });
-  return { port: (server.address() as net.AddressInfo).port, server, sockets };
-}
-
-/** A port nobody listens on. */
-async function closedPort(): Promise<number> {
-  const { port, server } = await listener();
-  await new Promise((r) => server.close(r));
-  return port;
+  return { port: (server.address() as net.AddressInfo).port, server };
 }
 
 function pool(opts: Partial<ConstructorParameters<typeof CheckPoolType>[0]> = {}): CheckPoolType {
@@ -73,9 +66,10 @@ const http = (port: number, over = {}) => ({
 describe("CheckPool", () => {
   it("runs checks in its workers and answers as runCheck does: up, refused, timed out", async () => {
     const p = pool();
-    const good = await listener("ok");
-    const hung = await listener("hang");
-    const refused = await closedPort();
+    const good = await listener();
+    const hung = await silentTcpServer();
+    closers.push(() => hung.close());
+    const refused = await freePort();
     const signal = () => new AbortController().signal;
     const run = (port: number, over = {}) => {
       const { target, spec } = http(port, over);
@@ -95,7 +89,7 @@ describe("CheckPool", () => {
 
   it("spreads a Monitor's probes over both workers and takes a dead real out", async () => {
     const p = pool();
-    const reals = await Promise.all(Array.from({ length: 20 }, () => listener("ok")));
+    const reals = await Promise.all(Array.from({ length: 20 }, () => listener()));
     const monitor = new Monitor({ run: p.run });
     closers.push(() => monitor.stop());
     const probes = reals.map((r, i) => ({
@@ -109,10 +103,15 @@ describe("CheckPool", () => {
       if (e.to === "down") downs.push(e.id);
     });
     monitor.sync(probes);
-    await until(() => probes.every((x) => monitor.health(x.id) === "up"), 10_000);
+    await waitUntil(
+      "every real up",
+      () => probes.every((x) => monitor.health(x.id) === "up"),
+      undefined,
+      10_000,
+    );
     // Real 7 stops listening: refused from now on.
     await new Promise((r) => reals[7]!.server.close(r));
-    await until(() => monitor.health("r7") === "down", 10_000);
+    await waitUntil("r7 down", () => monitor.health("r7") === "down", undefined, 10_000);
     expect(downs).toEqual(["r7"]);
     // Ten probes on each worker.
     expect(p.stats()).toMatchObject({ workers: 2, up: 2, probes: [10, 10], exits: 0 });
@@ -122,7 +121,8 @@ describe("CheckPool", () => {
 
   it("a retired probe's check in a worker is aborted at once", async () => {
     const p = pool();
-    const hung = await listener("hang");
+    const hung = await silentTcpServer();
+    closers.push(() => hung.close());
     const controller = new AbortController();
     const { target, spec } = http(hung.port, { negotiateTimeoutMs: 20_000 });
     const pending = p.run(target, spec, { kind: "negotiate", signal: controller.signal });
@@ -147,7 +147,7 @@ describe("CheckPool", () => {
       closers.push(() => delete process.env.LDTEST_WORKER_FAULT);
       const events: PoolEvent[] = [];
       const p = pool({ workers: 1, workerUrl: failingWorker, stallMs: 1000, onEvent: (e) => events.push(e) });
-      const good = await listener("ok");
+      const good = await listener();
       const { target, spec } = http(good.port);
       const signal = new AbortController().signal;
       const first = await p.run(target, spec, { kind: "negotiate", signal });
@@ -156,18 +156,10 @@ describe("CheckPool", () => {
       expect(first.reason).toMatch(/check worker 0 exited/);
       expect(events.map((e) => e.type)).toContain(mode === "exit" ? "worker-exit" : "worker-stalled");
       // The replacement (a plain worker: the fault file is gone) gets the probe sent again.
-      await until(() => p.stats().up === 1, 10_000);
+      await waitUntil("a new worker", () => p.stats().up === 1, undefined, 10_000);
       const again = await p.run(target, spec, { kind: "negotiate", signal });
       expect(again).toMatchObject({ ok: true, reason: "HTTP 200" });
       expect(p.stats().exits).toBe(1);
     }, 30_000);
   }
 });
-
-async function until(ok: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
