@@ -222,12 +222,21 @@ export class Lab {
    * node spawning processes under TCG) until stop(), which resolves with every body.
    */
   steadyRequests(everyMs = 200, url = `http://${this.vip}/`) {
-    const stopFile = join(this.dir, `stop-${Date.now()}`);
     // 10 s per request: a guard against a hung one, not a latency bound (spawning wget
     // under TCG on a loaded host took seconds); a connection whose dest the kernel deleted
     // hangs far longer than that.
-    const loop = `while [ ! -e '${stopFile}' ]; do ${oneRequest(url, 10)}; busybox usleep ${everyMs * 1000}; done`;
-    const child = spawn("ip", ["netns", "exec", this.client, "sh", "-c", loop], {
+    const loop = this.clientLoop("sh", `${oneRequest(url, 10)}; busybox usleep ${everyMs * 1000}`);
+    return { stop: async () => (await loop.stop()).map((l) => l.trim()) };
+  }
+
+  /**
+   * Runs `body` over and over in the client namespace under `shell` until stop(), which
+   * resolves with every non-empty line it printed.
+   */
+  clientLoop(shell, body) {
+    const stopFile = join(this.dir, `stop-${Date.now()}`);
+    const loop = `while [ ! -e '${stopFile}' ]; do ${body}; done`;
+    const child = spawn("ip", ["netns", "exec", this.client, shell, "-c", loop], {
       stdio: ["ignore", "pipe", "ignore"],
     });
     this.children.add(child);
@@ -238,10 +247,7 @@ export class Lab {
       stop: async () => {
         writeFileSync(stopFile, "");
         await exited;
-        return out
-          .split("\n")
-          .filter(Boolean)
-          .map((l) => l.trim());
+        return out.split("\n").filter(Boolean);
       },
     };
   }

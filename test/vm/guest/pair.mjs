@@ -289,27 +289,16 @@ export class PairLab extends Lab {
    * $EPOCHREALTIME, so no process per timestamp), until stop() resolves with them all.
    */
   timedRequests(everyMs = 200) {
-    const stopFile = join(this.dir, `stop-${Date.now()}`);
-    const loop = `while [ ! -e '${stopFile}' ]; do t=$EPOCHREALTIME; r=$(${oneRequest(`http://${this.vip}/`, 10)}); echo "$t $EPOCHREALTIME $r"; busybox usleep ${everyMs * 1000}; done`;
-    const child = spawn("ip", ["netns", "exec", this.client, "bash", "-c", loop], {
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    this.children.add(child);
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    const exited = new Promise((ok) => child.once("exit", ok));
+    const loop = this.clientLoop(
+      "bash",
+      `t=$EPOCHREALTIME; r=$(${oneRequest(`http://${this.vip}/`, 10)}); echo "$t $EPOCHREALTIME $r"; busybox usleep ${everyMs * 1000}`,
+    );
     return {
-      stop: async () => {
-        writeFileSync(stopFile, "");
-        await exited;
-        return out
-          .split("\n")
-          .filter(Boolean)
-          .map((l) => {
-            const [start, end, ...body] = l.split(" ");
-            return { start: Number(start), end: Number(end), body: body.join(" ") };
-          });
-      },
+      stop: async () =>
+        (await loop.stop()).map((l) => {
+          const [start, end, ...body] = l.split(" ");
+          return { start: Number(start), end: Number(end), body: body.join(" ") };
+        }),
     };
   }
 }
