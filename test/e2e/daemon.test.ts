@@ -462,9 +462,9 @@ describe("metrics", () => {
     expect(text).toContain(`ldirector_real_up{${real(a)}} 1`);
     expect(text).toContain(`ldirector_real_weight_effective{${real(b)}} 2`);
     expect(text).toMatch(/ldirector_kernel_writes_total \d+/);
-    expect(text).toMatch(
-      /ldirector_check_latency_seconds_count\{virtual="tcp:127.0.0.1:80",real="127.0.0.1:\d+"\} [1-9]/,
-    );
+    // The latency histogram is per virtual; per real, the last check's latency.
+    expect(text).toMatch(/ldirector_check_latency_seconds_count\{virtual="tcp:127.0.0.1:80"\} [1-9]/);
+    expect(text).toMatch(new RegExp(`ldirector_real_last_check_latency_seconds\\{${real(b)}\\} \\d`));
     await h.kill(a);
     await h.until("a out", () => !(a.port in h.weights()));
     text = await scrape();
